@@ -1,0 +1,121 @@
+"""Optional in-process backend: the same deck through PySpice's ``NgSpiceShared``.
+
+PySpice is GPL-3 and therefore optional (extra ``spinspice[pyspice]``); nothing else in
+the toolkit imports it. Facts this module is built around (ENGINEERING_NOTES §2):
+
+* only **one** shared ngspice instance may exist per process (a second fails with
+  ``duplicate declaration of struct ngcomplex``) — PySpice's ``new_instance()`` caches it
+  per process, and :class:`PySpiceShared` serialises runs with a lock;
+* memory grows ~4 MB per run unless ``remove_circuit`` is called — we call it after
+  every run, success or failure;
+* PySpice's subprocess mode is broken on numpy 2, so it is not used.
+
+Results go through the same raw-file reader as the subprocess backend: after the run we
+ask ngspice to ``write`` each plot into a private directory, so both backends return
+identical :class:`~spinspice.analysis.rawfile.RawPlot` objects.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spinspice.analysis.rawfile import RawPlot, read_raw
+from spinspice.analysis.runner import SimResult, check_output, log_tail
+from spinspice.errors import SimulationError, SimulatorNotFoundError
+from spinspice.netlists.render import Deck
+from spinspice.netlists.values import SAFE_PATH_RE
+
+_LOCK = threading.Lock()
+
+
+def _shared() -> Any:
+    try:
+        from PySpice.Spice.NgSpice.Shared import NgSpiceShared
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise SimulatorNotFoundError(
+            f"PySpice is not installed ({exc}); pip install 'spinspice[pyspice]'"
+        ) from None
+    try:
+        return NgSpiceShared.new_instance()
+    except OSError as exc:
+        raise SimulatorNotFoundError(
+            f"PySpice cannot load libngspice ({exc}); apt-get install -t bookworm-backports "
+            "libngspice0 libngspice0-dev"
+        ) from None
+
+
+@dataclass(slots=True)
+class PySpiceShared:
+    """ngspice as a shared library inside this process, through PySpice.
+
+    Parameters
+    ----------
+    num_threads:
+        Written into the deck's control block, as for the subprocess backend.
+    """
+
+    num_threads: int = 1
+    name: str = "pyspice-shared"
+    _runs: int = field(default=0, init=False)
+
+    def available(self) -> bool:
+        """True if PySpice imports and libngspice loads."""
+        try:
+            _shared()
+        except SimulatorNotFoundError:
+            return False
+        return True
+
+    def run(self, deck: Deck, *, timeout_s: float | None = None) -> SimResult:
+        """Simulate ``deck`` in-process. ``timeout_s`` is not enforceable here and ignored.
+
+        Raises
+        ------
+        SimulatorNotFoundError
+            PySpice or libngspice missing.
+        SimulationError
+            ngspice reported an error, or the results fail the same checks as the
+            subprocess backend.
+        """
+        del timeout_s
+        text = deck.text(num_threads=self.num_threads, filetype="binary")
+        run_dir = Path(tempfile.mkdtemp(prefix="spinspice-pyspice-"))
+        if not SAFE_PATH_RE.match(str(run_dir)):
+            raise SimulationError(f"temporary directory {run_dir} has an unsafe path")
+        with _LOCK:
+            ng = _shared()
+            ng.clear_output()
+            t0 = time.perf_counter()
+            try:
+                ng.load_circuit(text)
+                ng.run()
+                names = [n for n in ng.plot_names if n != "const"]
+                plots: list[RawPlot] = []
+                for i, plot_name in enumerate(reversed(names)):
+                    out = run_dir / f"plot{i}.raw"
+                    ng.exec_command(f"setplot {plot_name}")
+                    ng.exec_command(f"write {out}")
+                    plots.extend(read_raw(out))
+            except Exception as exc:  # PySpice raises NameError subclasses and others
+                log = ng.stdout + "\n" + ng.stderr
+                raise SimulationError(
+                    f"ngspice (shared) failed: {type(exc).__name__} {exc}",
+                    run_dir=run_dir,
+                    log_tail=log_tail(log),
+                ) from None
+            finally:
+                elapsed = time.perf_counter() - t0
+                log = ng.stdout + "\n" + ng.stderr
+                ng.remove_circuit()
+                for plot_name in [n for n in ng.plot_names if n != "const"]:
+                    ng.exec_command(f"destroy {plot_name}")
+                self._runs += 1
+        check_output(log, tuple(plots), deck, run_dir)
+        shutil.rmtree(run_dir, ignore_errors=True)
+        return SimResult(tuple(plots), log, None, elapsed, self.name)

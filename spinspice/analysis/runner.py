@@ -1,0 +1,365 @@
+"""Run ngspice as a subprocess and read its results.
+
+The simulator sits behind a small interface (:class:`SimulatorBackend`: ``available()``,
+``run(deck)``), configured by an options object — no module-level executable paths or
+singletons. :class:`NgspiceSubprocess` runs
+``ngspice -b -n -r out.raw -o out.log deck.cir`` (argv list, no shell) in a private
+temporary directory with a timeout; the deck's control block, written by the toolkit,
+sets ``num_threads`` (ENGINEERING_NOTES §1: Debian's start-up script sets 8).
+
+A run is declared failed on *any* of: non-zero exit code, a known failure pattern in
+the log or console output ("timestep too small", "singular matrix", "no such vector",
+"unknown subckt", ...), a missing or truncated raw file, a missing analysis, or — since
+every deck sets ``.options klu`` — no "Using KLU" line in the log.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from spinspice.analysis.rawfile import RawPlot, find_plot, read_raw
+from spinspice.errors import (
+    ResultParseError,
+    SimulationError,
+    SimulationTimeoutError,
+    SimulatorNotFoundError,
+)
+from spinspice.netlists.render import Deck
+
+#: Oldest ngspice we accept: 46 is the first with KLU + OSDI in Debian (backports).
+MIN_NGSPICE_VERSION = 46
+
+INSTALL_HINT = (
+    "install ngspice >= 46 from Debian bookworm-backports: run scripts/install.sh, or "
+    "apt-get install -t bookworm-backports ngspice libngspice0 libngspice0-dev"
+)
+
+#: (pattern, message, hint) checked against the log and console output, in order.
+FAILURE_PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (
+        re.compile(r"timestep too small", re.I),
+        "transient did not converge (timestep too small)",
+        "use smoother waveforms (finite rise/fall), method=gear, or a smaller max step",
+    ),
+    (
+        re.compile(r"singular matrix", re.I),
+        "singular matrix",
+        "a node may be floating or connected only to capacitors; add a leak resistor",
+    ),
+    (
+        re.compile(r"no such vector", re.I),
+        "a requested vector does not exist",
+        "check the saved node/source names",
+    ),
+    (
+        re.compile(r"(gmin|source) stepping failed|no convergence in dc", re.I),
+        "operating point did not converge",
+        "check supply values and device models; try .nodeset or initial conditions",
+    ),
+    (
+        re.compile(r"unknown subckt|unknown model|could not find a valid modelname", re.I),
+        "a subcircuit or model is not defined",
+        "check the model library and corner (--models/--corner) and the model names",
+    ),
+    (
+        re.compile(r"^\s*error[: ]", re.I | re.M),
+        "ngspice reported an error",
+        "see the log tail",
+    ),
+    (
+        re.compile(r"simulation interrupted|run simulation\(s\) aborted|aborted", re.I),
+        "simulation aborted",
+        "see the log tail",
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NgspiceOptions:
+    """How to run ngspice.
+
+    Parameters
+    ----------
+    executable:
+        Program name or path; resolved with :func:`shutil.which`.
+    timeout_s:
+        Wall-clock limit of one run, in s.
+    num_threads:
+        OpenMP threads ngspice may use for device evaluation (1–256).
+    keep_run_dir:
+        Keep the private run directory after a *successful* run (failed runs always keep
+        it so that the deck and log can be inspected).
+    workdir_parent:
+        Where run directories are created (default: the system temporary directory).
+    filetype:
+        Raw-file format ngspice writes (binary is smaller and faster).
+    """
+
+    executable: str = "ngspice"
+    timeout_s: float = 600.0
+    num_threads: int = 1
+    keep_run_dir: bool = False
+    workdir_parent: Path | None = None
+    filetype: str = "binary"
+
+    def __post_init__(self) -> None:
+        if not self.timeout_s > 0:
+            raise ValueError(f"timeout_s must be > 0, got {self.timeout_s}")
+        if self.filetype not in ("binary", "ascii"):
+            raise ValueError("filetype must be 'binary' or 'ascii'")
+
+
+@dataclass(frozen=True, slots=True)
+class SimResult:
+    """The outcome of one simulation.
+
+    Attributes
+    ----------
+    plots:
+        Every plot of the raw file, in file order.
+    log:
+        The simulator log text.
+    run_dir:
+        Run directory if it was kept, else None.
+    elapsed_s:
+        Wall-clock time of the simulator run, in s.
+    backend:
+        Name of the backend that produced the result.
+    """
+
+    plots: tuple[RawPlot, ...]
+    log: str
+    run_dir: Path | None
+    elapsed_s: float
+    backend: str
+
+    def plot(self, kind: str) -> RawPlot:
+        """The plot of an analysis kind: ``"op"``, ``"tran"``, ``"dc"`` or ``"ac"``."""
+        return find_plot(self.plots, kind)
+
+    def vector(self, name: str, kind: str = "op") -> np.ndarray:
+        """One vector (e.g. ``"i(vout)"``) of the plot of analysis ``kind``."""
+        return self.plot(kind)[name]
+
+
+class SimulatorBackend(Protocol):
+    """What every simulator backend offers."""
+
+    name: str
+
+    def available(self) -> bool:
+        """True if the backend can run here."""
+        ...
+
+    def run(self, deck: Deck, *, timeout_s: float | None = None) -> SimResult:
+        """Simulate ``deck``; raise a :class:`~spinspice.errors.SpinspiceError` on failure."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class NgspiceInfo:
+    """What an ngspice installation offers."""
+
+    path: str
+    version: int
+    version_text: str
+    klu: bool
+    osdi: bool
+
+
+@lru_cache(maxsize=8)
+def _probe(path: str) -> NgspiceInfo:
+    try:
+        proc = subprocess.run(
+            [path, "--version"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SimulatorNotFoundError(f"cannot run {path} --version: {exc}; {INSTALL_HINT}") from None
+    out = proc.stdout + proc.stderr
+    m = re.search(r"ngspice-(\d+)", out)
+    if m is None:
+        raise SimulatorNotFoundError(f"{path} does not look like ngspice; {INSTALL_HINT}")
+    version = int(m.group(1))
+    klu = "KLU" in out
+    # OSDI support arrived in ngspice 39 and every build that can load Verilog-A models
+    # registers the osdi commands; Debian's 46 has it. We check with a real load in doctor.
+    osdi = version >= 39
+    return NgspiceInfo(path, version, m.group(0), klu, osdi)
+
+
+def ngspice_info(executable: str = "ngspice") -> NgspiceInfo:
+    """Locate ngspice and read its version and features.
+
+    Raises
+    ------
+    SimulatorNotFoundError
+        If ngspice is missing, older than 46, or built without KLU.
+    """
+    path = shutil.which(executable)
+    if path is None:
+        raise SimulatorNotFoundError(f"ngspice executable {executable!r} not found; {INSTALL_HINT}")
+    info = _probe(path)
+    if info.version < MIN_NGSPICE_VERSION:
+        raise SimulatorNotFoundError(
+            f"{path} is {info.version_text}, but spinspice needs ngspice >= "
+            f"{MIN_NGSPICE_VERSION} (KLU, OSDI); {INSTALL_HINT}"
+        )
+    if not info.klu:
+        raise SimulatorNotFoundError(f"{path} was built without the KLU solver; {INSTALL_HINT}")
+    return info
+
+
+def log_tail(text: str, lines: int = 25) -> str:
+    """Last ``lines`` non-empty lines of a log."""
+    kept = [ln for ln in text.splitlines() if ln.strip()]
+    return "\n".join(kept[-lines:])
+
+
+def check_output(
+    log: str,
+    plots: tuple[RawPlot, ...],
+    deck: Deck,
+    run_dir: Path | None,
+) -> None:
+    """Raise :class:`SimulationError` if the log or results show a failure (see module doc)."""
+    for pattern, message, hint in FAILURE_PATTERNS:
+        if pattern.search(log):
+            raise SimulationError(
+                f"ngspice failed: {message}", run_dir=run_dir, log_tail=log_tail(log), hint=hint
+            )
+    if "Using KLU" not in log:
+        raise SimulationError(
+            "ngspice did not use the KLU solver although the deck sets .options klu",
+            run_dir=run_dir,
+            log_tail=log_tail(log),
+            hint=INSTALL_HINT,
+        )
+    for kind in deck.analyses:
+        try:
+            plot = find_plot(plots, kind)
+        except ResultParseError:
+            raise SimulationError(
+                f"ngspice wrote no {kind} results",
+                run_dir=run_dir,
+                log_tail=log_tail(log),
+                hint="see the log tail",
+            ) from None
+        missing = [v for v in deck.saves if v not in plot.names()]
+        if missing and kind in ("op", "tran", "dc"):
+            raise SimulationError(
+                f"{kind} results lack saved vectors {missing}",
+                run_dir=run_dir,
+                log_tail=log_tail(log),
+                hint="check the saved node/source names",
+            )
+
+
+@dataclass(slots=True)
+class NgspiceSubprocess:
+    """ngspice in batch mode as a child process (the default backend)."""
+
+    options: NgspiceOptions = field(default_factory=NgspiceOptions)
+    name: str = "ngspice-subprocess"
+
+    def available(self) -> bool:
+        """True if an ngspice >= 46 with KLU is on the PATH."""
+        try:
+            ngspice_info(self.options.executable)
+        except SimulatorNotFoundError:
+            return False
+        return True
+
+    def run(self, deck: Deck, *, timeout_s: float | None = None) -> SimResult:
+        """Simulate ``deck`` in a private run directory.
+
+        Raises
+        ------
+        SimulatorNotFoundError
+            ngspice missing, too old, or without KLU.
+        SimulationTimeoutError
+            The run exceeded the timeout (the process is killed).
+        SimulationError
+            Any failure listed in the module docstring; the run directory is kept.
+        """
+        info = ngspice_info(self.options.executable)
+        text = deck.text(num_threads=self.options.num_threads, filetype=self.options.filetype)
+        parent = self.options.workdir_parent
+        if parent is not None:
+            parent.mkdir(parents=True, exist_ok=True)
+        run_dir = Path(tempfile.mkdtemp(prefix="spinspice-run-", dir=parent))
+        deck_path = run_dir / "deck.cir"
+        deck_path.write_text(text, encoding="ascii")
+        raw_path = run_dir / "out.raw"
+        log_path = run_dir / "out.log"
+        argv = [info.path, "-b", "-n", "-r", str(raw_path), "-o", str(log_path), str(deck_path)]
+        limit = timeout_s if timeout_s is not None else self.options.timeout_s
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SPICE_")}
+        env["OMP_NUM_THREADS"] = str(self.options.num_threads)
+        t0 = time.perf_counter()
+        try:
+            proc = subprocess.run(
+                argv,
+                cwd=run_dir,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=limit,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            log = log_path.read_text(errors="replace") if log_path.exists() else ""
+            raise SimulationTimeoutError(
+                f"ngspice did not finish within {limit:g} s",
+                run_dir=run_dir,
+                log_tail=log_tail(log),
+                hint="raise --timeout, save fewer vectors, or simulate a smaller array",
+            ) from None
+        elapsed = time.perf_counter() - t0
+        log = log_path.read_text(errors="replace") if log_path.exists() else ""
+        console = proc.stdout + proc.stderr
+        full_log = log + "\n" + console
+        if proc.returncode != 0:
+            raise SimulationError(
+                f"ngspice exited with code {proc.returncode}",
+                run_dir=run_dir,
+                log_tail=log_tail(full_log),
+                hint="see the log tail",
+            )
+        if not raw_path.exists():
+            check_output(full_log, (), deck, run_dir)
+            raise SimulationError(
+                "ngspice wrote no raw file", run_dir=run_dir, log_tail=log_tail(full_log)
+            )
+        try:
+            plots = tuple(read_raw(raw_path))
+        except ResultParseError as exc:
+            raise SimulationError(
+                f"ngspice results unreadable: {exc}",
+                run_dir=run_dir,
+                log_tail=log_tail(full_log),
+                hint="the run probably stopped early; see the log tail",
+            ) from None
+        check_output(full_log, plots, deck, run_dir)
+        kept: Path | None = run_dir
+        if not self.options.keep_run_dir:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            kept = None
+        return SimResult(plots, full_log, kept, elapsed, self.name)

@@ -1,0 +1,67 @@
+"""Tables and files: atomic writers for CSV, JSON and figures.
+
+A file is written to a temporary sibling and moved into place with :func:`os.replace`,
+so a reader never sees a half-written file and an error leaves any earlier file intact.
+Column names carry their units (``i_out_A``, ``e_write_J``, ``area_m2``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from spinspice.errors import ParameterError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@contextmanager
+def atomic_path(target: Path | str) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; move it onto ``target`` on success.
+
+    Raises
+    ------
+    ParameterError
+        If the target directory does not exist or is not writable.
+    """
+    target = Path(target)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise ParameterError(f"cannot write {target}: directory {parent} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise ParameterError(f"cannot write {target}: {exc.strerror}") from None
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_atomic(target: Path | str, writer: Callable[[Path], Any]) -> Path:
+    """Call ``writer(tmp_path)`` and move the result onto ``target`` atomically."""
+    with atomic_path(target) as tmp:
+        writer(tmp)
+    return Path(target)
+
+
+def write_csv(df: pd.DataFrame, target: Path | str) -> Path:
+    """Write a table as CSV (no index, full float precision) atomically."""
+    return write_atomic(target, lambda p: df.to_csv(p, index=False, float_format="%.9g"))
+
+
+def write_json(data: Any, target: Path | str) -> Path:
+    """Write JSON (indented, sorted keys) atomically."""
+    return write_atomic(
+        target, lambda p: p.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    )

@@ -1,0 +1,1 @@
+"""Stage array_builder (docstring completed by its modules)."""

@@ -1,0 +1,1 @@
+"""Stage netlists (docstring completed by its modules)."""

@@ -1,0 +1,484 @@
+"""Typed circuit description: the layer between cells/arrays and netlist text.
+
+Cells and arrays (``spinspice.array_builder``) build these frozen dataclasses; only
+:mod:`spinspice.netlists.render` turns them into ngspice text. Every field is validated
+on construction — identifiers by :func:`~spinspice.netlists.values.check_identifier`,
+numbers must be finite reals (they are written by
+:func:`~spinspice.netlists.values.format_number`) — so nothing a user types can reach a
+netlist except through these checks.
+
+Units are SI: ohm, farad, volt, second, metre. Node ``"0"`` is ground.
+
+Sign conventions follow SPICE: a voltage source ``V n+ n-`` sets V(n+) − V(n-); its
+branch current ``i(Vname)`` is positive when current flows *into* ``n+`` through the
+source, i.e. a source delivering power has a negative branch current.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from spinspice.errors import NetlistError
+from spinspice.netlists.values import SAFE_PATH_RE, check_element_name, check_identifier
+
+GROUND = "0"
+
+
+
+def check_node(node: str) -> str:
+    """Validate a node name: ``"0"`` (ground) or a safe identifier."""
+    if node == GROUND:
+        return node
+    return check_identifier(node, what="node name")
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """Reference to a subcircuit parameter, written as ``{name}`` in the netlist."""
+
+    name: str
+
+    def __post_init__(self) -> None:
+        check_identifier(self.name, what="parameter name")
+
+
+#: A number (SI units) or a reference to a subcircuit parameter.
+Value = float | Param
+
+
+def _check_value(value: Value, what: str, *, positive: bool = False) -> Value:
+    if isinstance(value, Param):
+        return value
+    return _check_real(value, what, positive=positive)
+
+
+def _check_real(value: float, what: str, *, positive: bool = False, nonneg: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise NetlistError(f"{what} must be a real number, got {type(value).__name__} {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise NetlistError(f"{what} must be finite, got {v!r}")
+    if positive and v <= 0:
+        raise NetlistError(f"{what} must be > 0, got {v!r}")
+    if nonneg and v < 0:
+        raise NetlistError(f"{what} must be >= 0, got {v!r}")
+    return v
+
+
+def check_path(path: Path | str, what: str = "file") -> Path:
+    """Validate a path that will be written into a netlist (absolute, safe characters, exists)."""
+    p = Path(path).expanduser().resolve()
+    if not SAFE_PATH_RE.match(str(p)):
+        raise NetlistError(
+            f"{what} path {str(p)!r} contains characters not allowed in a netlist; "
+            "use letters, digits and _ . / + - only (no spaces or quotes)"
+        )
+    if not p.is_file():
+        raise NetlistError(f"{what} {str(p)!r} does not exist or is not a file")
+    return p
+
+
+def _check_params(params: Mapping[str, float], what: str) -> dict[str, float]:
+    return {
+        check_identifier(k, what=f"{what} parameter name"): _check_real(v, f"{what} parameter {k}")
+        for k, v in params.items()
+    }
+
+
+# --------------------------------------------------------------------------- waveforms
+
+
+@dataclass(frozen=True, slots=True)
+class Dc:
+    """A constant value (V or A)."""
+
+    value: Value
+
+    def __post_init__(self) -> None:
+        _check_value(self.value, "DC value")
+
+
+@dataclass(frozen=True, slots=True)
+class Pulse:
+    """SPICE ``PULSE(v1 v2 td tr tf pw per)``; times in s, levels in V or A."""
+
+    v1: float
+    v2: float
+    delay_s: float
+    rise_s: float
+    fall_s: float
+    width_s: float
+    period_s: float
+
+    def __post_init__(self) -> None:
+        _check_real(self.v1, "pulse v1")
+        _check_real(self.v2, "pulse v2")
+        _check_real(self.delay_s, "pulse delay", nonneg=True)
+        _check_real(self.rise_s, "pulse rise time", positive=True)
+        _check_real(self.fall_s, "pulse fall time", positive=True)
+        _check_real(self.width_s, "pulse width", nonneg=True)
+        _check_real(self.period_s, "pulse period", positive=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Pwl:
+    """Piece-wise linear waveform: ``points`` is a tuple of (time_s, value) pairs."""
+
+    points: tuple[tuple[float, float], ...]
+
+    def __post_init__(self) -> None:
+        if len(self.points) < 1:
+            raise NetlistError("a PWL waveform needs at least one (time, value) point")
+        last = -math.inf
+        for t, v in self.points:
+            _check_real(t, "PWL time", nonneg=True)
+            _check_real(v, "PWL value")
+            if t <= last:
+                raise NetlistError("PWL times must be strictly increasing")
+            last = t
+
+
+Waveform = Dc | Pulse | Pwl
+
+
+# --------------------------------------------------------------------------- elements
+
+
+@dataclass(frozen=True, slots=True)
+class Resistor:
+    """Linear resistor ``R name n1 n2 value`` (ohm)."""
+
+    name: str
+    n1: str
+    n2: str
+    resistance_ohm: Value
+    kind: Literal["R"] = field(default="R", init=False)
+
+    def __post_init__(self) -> None:
+        check_element_name(self.name, "R")
+        check_node(self.n1)
+        check_node(self.n2)
+        _check_value(self.resistance_ohm, f"resistance of {self.name}", positive=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Capacitor:
+    """Linear capacitor (F), optional initial condition ``ic_V``."""
+
+    name: str
+    n1: str
+    n2: str
+    capacitance_F: Value
+    ic_V: float | None = None
+    kind: Literal["C"] = field(default="C", init=False)
+
+    def __post_init__(self) -> None:
+        check_element_name(self.name, "C")
+        check_node(self.n1)
+        check_node(self.n2)
+        _check_value(self.capacitance_F, f"capacitance of {self.name}", positive=True)
+        if self.ic_V is not None:
+            _check_real(self.ic_V, f"initial voltage of {self.name}")
+
+
+@dataclass(frozen=True, slots=True)
+class VoltageSource:
+    """Independent voltage source ``V name n+ n- waveform``."""
+
+    name: str
+    n_plus: str
+    n_minus: str
+    waveform: Waveform
+    kind: Literal["V"] = field(default="V", init=False)
+
+    def __post_init__(self) -> None:
+        check_element_name(self.name, "V")
+        check_node(self.n_plus)
+        check_node(self.n_minus)
+        if not isinstance(self.waveform, Dc | Pulse | Pwl):
+            raise NetlistError(f"waveform of {self.name} must be Dc, Pulse or Pwl")
+
+
+@dataclass(frozen=True, slots=True)
+class Mosfet:
+    """MOSFET instance ``M name d g s b model W= L=`` (m).
+
+    ``element`` is ``"M"`` for a ``.model`` card, ``"X"`` for foundry models wrapped in a
+    subcircuit (then the instance name must start with ``X``).
+    """
+
+    name: str
+    drain: str
+    gate: str
+    source: str
+    bulk: str
+    model: str
+    w_m: Value
+    l_m: Value
+    element: Literal["M", "X"] = "M"
+    kind: Literal["M"] = field(default="M", init=False)
+
+    def __post_init__(self) -> None:
+        check_element_name(self.name, self.element)
+        for n in (self.drain, self.gate, self.source, self.bulk):
+            check_node(n)
+        check_identifier(self.model, what="MOSFET model name")
+        _check_value(self.w_m, f"W of {self.name}", positive=True)
+        _check_value(self.l_m, f"L of {self.name}", positive=True)
+
+
+@dataclass(frozen=True, slots=True)
+class SubcktInstance:
+    """Subcircuit instance ``X name nodes... subckt [params: k=v ...]``."""
+
+    name: str
+    nodes: tuple[str, ...]
+    subckt: str
+    params: Mapping[str, float] = field(default_factory=dict)
+    kind: Literal["X"] = field(default="X", init=False)
+
+    def __post_init__(self) -> None:
+        check_element_name(self.name, "X")
+        for n in self.nodes:
+            check_node(n)
+        check_identifier(self.subckt, what="subcircuit name")
+        object.__setattr__(self, "params", _check_params(self.params, self.name))
+
+
+@dataclass(frozen=True, slots=True)
+class OsdiInstance:
+    """Instance of a compiled Verilog-A (OSDI) model: ``N name nodes... model k=v ...``."""
+
+    name: str
+    nodes: tuple[str, ...]
+    model: str
+    params: Mapping[str, float] = field(default_factory=dict)
+    kind: Literal["N"] = field(default="N", init=False)
+
+    def __post_init__(self) -> None:
+        check_element_name(self.name, "N")
+        for n in self.nodes:
+            check_node(n)
+        check_identifier(self.model, what="OSDI model name")
+        object.__setattr__(self, "params", _check_params(self.params, self.name))
+
+
+Element = Resistor | Capacitor | VoltageSource | Mosfet | SubcktInstance | OsdiInstance
+
+
+def _check_elements(elements: tuple[Element, ...], where: str) -> None:
+    seen: set[str] = set()
+    for e in elements:
+        if not isinstance(e, Resistor | Capacitor | VoltageSource | Mosfet | SubcktInstance | OsdiInstance):
+            raise NetlistError(f"{where}: {e!r} is not a circuit element")
+        key = e.name.lower()
+        if key in seen:
+            raise NetlistError(f"{where}: duplicate element name {e.name!r}")
+        seen.add(key)
+
+
+@dataclass(frozen=True, slots=True)
+class Subcircuit:
+    """``.subckt name ports... params: defaults`` … ``.ends``."""
+
+    name: str
+    ports: tuple[str, ...]
+    elements: tuple[Element, ...]
+    params: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_identifier(self.name, what="subcircuit name")
+        if not self.ports:
+            raise NetlistError(f"subcircuit {self.name} needs at least one port")
+        for p in self.ports:
+            if p == GROUND:
+                raise NetlistError(f"subcircuit {self.name}: ground cannot be a port")
+            check_node(p)
+        if len({p.lower() for p in self.ports}) != len(self.ports):
+            raise NetlistError(f"subcircuit {self.name}: duplicate port names")
+        _check_elements(self.elements, f"subcircuit {self.name}")
+        object.__setattr__(self, "params", _check_params(self.params, self.name))
+
+
+@dataclass(frozen=True, slots=True)
+class ModelCard:
+    """``.model name type (k=v ...)``: a built-in type (nmos, pmos, d, ...) or an OSDI module."""
+
+    name: str
+    device_type: str
+    params: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_identifier(self.name, what="model name")
+        check_identifier(self.device_type, what="model type")
+        object.__setattr__(self, "params", _check_params(self.params, self.name))
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryRef:
+    """``.lib 'path' section`` (section given) or ``.include 'path'`` (section None).
+
+    The file is checked by :func:`spinspice.netlists.guard.check_model_library` before a
+    deck that references it is accepted.
+    """
+
+    path: Path
+    section: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", check_path(self.path, "model library"))
+        if self.section is not None:
+            check_identifier(self.section, what="library section (corner)")
+
+
+# --------------------------------------------------------------------------- analyses
+
+
+@dataclass(frozen=True, slots=True)
+class OperatingPoint:
+    """``.op``."""
+
+    kind: Literal["op"] = field(default="op", init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Transient:
+    """``.tran step stop [start [max_step]]`` (s)."""
+
+    step_s: float
+    stop_s: float
+    start_s: float = 0.0
+    max_step_s: float | None = None
+    kind: Literal["tran"] = field(default="tran", init=False)
+
+    def __post_init__(self) -> None:
+        _check_real(self.step_s, "transient step", positive=True)
+        _check_real(self.stop_s, "transient stop time", positive=True)
+        _check_real(self.start_s, "transient start time", nonneg=True)
+        if self.start_s >= self.stop_s:
+            raise NetlistError("transient start time must be before the stop time")
+        if self.max_step_s is not None:
+            _check_real(self.max_step_s, "transient max step", positive=True)
+
+
+@dataclass(frozen=True, slots=True)
+class DcSweep:
+    """``.dc source start stop step`` (V or A)."""
+
+    source: str
+    start: float
+    stop: float
+    step: float
+    kind: Literal["dc"] = field(default="dc", init=False)
+
+    def __post_init__(self) -> None:
+        check_identifier(self.source, what="swept source name")
+        _check_real(self.start, "DC sweep start")
+        _check_real(self.stop, "DC sweep stop")
+        _check_real(self.step, "DC sweep step")
+        if self.step == 0:
+            raise NetlistError("DC sweep step must be non-zero")
+
+
+Analysis = OperatingPoint | Transient | DcSweep
+
+
+@dataclass(frozen=True, slots=True)
+class Save:
+    """A vector to keep in the raw file: ``v(node)`` or ``i(source)``.
+
+    ``path`` addresses a node or source inside subcircuit instances, outermost first,
+    e.g. ``("x1", "f1")`` → ``v(x1.f1)``.
+    """
+
+    quantity: Literal["v", "i"]
+    path: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if self.quantity not in ("v", "i"):
+            raise NetlistError(f"save quantity must be 'v' or 'i', got {self.quantity!r}")
+        if not self.path:
+            raise NetlistError("save path must name a node or source")
+        for p in self.path:
+            check_node(p)
+
+    @property
+    def vector(self) -> str:
+        """The ngspice vector name, lower case (as the raw file lists it)."""
+        return f"{self.quantity}({'.'.join(self.path)})".lower()
+
+
+#: Simulator options the toolkit may set, with their allowed values.
+_OPTION_KEYS = frozenset(
+    {"reltol", "abstol", "vntol", "chgtol", "gmin", "itl1", "itl4", "temp", "tnom", "rshunt"}
+)
+_METHODS = frozenset({"gear", "trap"})
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """``.options``: KLU is always on (ENGINEERING_NOTES §1); other numeric options opt-in."""
+
+    method: Literal["gear", "trap"] = "gear"
+    numeric: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.method not in _METHODS:
+            raise NetlistError(f"integration method must be one of {sorted(_METHODS)}")
+        for k in self.numeric:
+            if k not in _OPTION_KEYS:
+                raise NetlistError(f"unsupported option {k!r}; allowed: {sorted(_OPTION_KEYS)}")
+        object.__setattr__(self, "numeric", _check_params(self.numeric, "options"))
+
+
+@dataclass(frozen=True, slots=True)
+class Circuit:
+    """A complete simulation deck before rendering.
+
+    Parameters
+    ----------
+    title:
+        First line of the deck (letters, digits, spaces and ``_-.,:()`` only).
+    elements:
+        Top-level elements.
+    subcircuits, models, libraries:
+        Definitions used by the elements.
+    analyses:
+        At least one analysis.
+    saves:
+        Vectors to keep; empty means ngspice's default (every node and source current).
+    options:
+        Simulator options (``.options klu`` is always written).
+    temperature_C:
+        Circuit temperature in °C (ngspice's ``.temp``), default 27 °C.
+    """
+
+    title: str
+    elements: tuple[Element, ...]
+    analyses: tuple[Analysis, ...]
+    subcircuits: tuple[Subcircuit, ...] = ()
+    models: tuple[ModelCard, ...] = ()
+    libraries: tuple[LibraryRef, ...] = ()
+    saves: tuple[Save, ...] = ()
+    options: Options = field(default_factory=Options)
+    temperature_C: float = 27.0
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9 _\-.,:()]{1,80}", self.title):
+            raise NetlistError(
+                f"invalid title {self.title!r}: up to 80 letters, digits, spaces or _-.,:()"
+            )
+        if not self.analyses:
+            raise NetlistError("a circuit needs at least one analysis")
+        _check_elements(self.elements, "circuit")
+        names = [s.name.lower() for s in self.subcircuits]
+        if len(set(names)) != len(names):
+            raise NetlistError("duplicate subcircuit definitions")
+        _check_real(self.temperature_C, "temperature (degC)")
+        if not -273.15 < self.temperature_C < 1000:
+            raise NetlistError(f"temperature {self.temperature_C} degC is out of range")

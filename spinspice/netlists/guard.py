@@ -1,0 +1,182 @@
+"""Post-render safety guard: ngspice executes commands from netlists, so we check.
+
+ngspice runs a comment line starting ``*#`` as a control command, and ``.control``
+blocks accept ``shell``, ``pre_*``, ``source`` and ``osdi`` (ENGINEERING_NOTES §2). The
+renderer only ever writes validated identifiers and numbers, but this guard checks the
+*text* as a second, independent line of defence:
+
+* no carriage return, NUL, tab-less control characters or non-ASCII bytes;
+* no ``*#`` line; no ``.control``/``.endc`` in the body; only the dot-commands the
+  toolkit writes; no line whose first word is ``shell``, ``source`` or ``pre_*``;
+* the one ``.control`` block is the one :func:`render_control` wrote from
+  :class:`ControlSettings` (only ``set num_threads``, ``set filetype`` and ``pre_osdi``).
+
+User-supplied model libraries are scanned by :func:`check_model_library` (recursively
+through their ``.include``/``.lib`` references) before a deck may reference them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final, Literal
+
+from spinspice.errors import NetlistError
+from spinspice.netlists.values import SAFE_PATH_RE
+
+#: Dot-commands the toolkit writes in a deck body.
+ALLOWED_DOT_COMMANDS: Final = frozenset(
+    {
+        ".options",
+        ".temp",
+        ".include",
+        ".lib",
+        ".model",
+        ".subckt",
+        ".ends",
+        ".op",
+        ".tran",
+        ".dc",
+        ".save",
+        ".ic",
+        ".nodeset",
+        ".end",
+    }
+)
+
+#: Dot-commands a model library may contain (foundry kits use a few more).
+ALLOWED_LIBRARY_DOT_COMMANDS: Final = ALLOWED_DOT_COMMANDS | frozenset(
+    {".endl", ".param", ".option", ".global", ".inc"}
+)
+
+_FORBIDDEN_FIRST_WORDS: Final = frozenset({"shell", "source", "exec", "system", "cd", "osdi"})
+_ASCII_LINE_RE: Final = re.compile(r"^[\x20-\x7e\t]*$")
+
+
+def _bad(where: str, lineno: int, line: str, why: str) -> NetlistError:
+    shown = line if len(line) <= 80 else line[:77] + "..."
+    return NetlistError(f"{where} line {lineno}: {why}: {shown!r}")
+
+
+def _check_line(line: str, lineno: int, where: str, allowed_dots: frozenset[str]) -> None:
+    if not _ASCII_LINE_RE.match(line):
+        raise _bad(where, lineno, line, "non-printable or non-ASCII character")
+    stripped = line.lstrip()
+    if stripped.startswith("*#"):
+        raise _bad(where, lineno, line, "'*#' lines are executed by ngspice")
+    if not stripped or stripped.startswith("*"):
+        return
+    first = stripped.split()[0].lower()
+    if first in (".control", ".endc"):
+        raise _bad(where, lineno, line, ".control blocks are written only by spinspice")
+    if first.startswith("."):
+        if first not in allowed_dots:
+            raise _bad(where, lineno, line, f"dot-command {first} is not allowed")
+        return
+    if first in _FORBIDDEN_FIRST_WORDS or first.startswith("pre_"):
+        raise _bad(where, lineno, line, f"command {first!r} is not allowed in a netlist")
+
+
+def check_text(text: str, *, where: str = "netlist", library: bool = False) -> None:
+    """Check netlist text (without a control block) line by line.
+
+    Raises
+    ------
+    NetlistError
+        Naming the first offending line, if any rule in the module docstring is broken.
+    """
+    if "\r" in text or "\x00" in text:
+        raise NetlistError(f"{where} contains a carriage return or NUL character")
+    allowed = ALLOWED_LIBRARY_DOT_COMMANDS if library else ALLOWED_DOT_COMMANDS
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        _check_line(line, lineno, where, allowed)
+
+
+@dataclass(frozen=True, slots=True)
+class ControlSettings:
+    """The only control commands the toolkit writes.
+
+    Parameters
+    ----------
+    num_threads:
+        OpenMP threads for device evaluation (ngspice's ``num_threads``; Debian's start-up
+        script sets 8, so we always set it). 1–256.
+    filetype:
+        Raw-file format.
+    osdi:
+        Compiled Verilog-A models to load with ``pre_osdi`` (absolute, safe paths).
+    """
+
+    num_threads: int = 1
+    filetype: Literal["binary", "ascii"] = "binary"
+    osdi: tuple[Path, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if (
+            isinstance(self.num_threads, bool)
+            or not isinstance(self.num_threads, int)
+            or not 1 <= self.num_threads <= 256
+        ):
+            raise NetlistError(f"num_threads must be an integer in 1..256, got {self.num_threads!r}")
+        if self.filetype not in ("binary", "ascii"):
+            raise NetlistError(f"filetype must be 'binary' or 'ascii', got {self.filetype!r}")
+        for p in self.osdi:
+            if not SAFE_PATH_RE.match(str(p)):
+                raise NetlistError(f"OSDI path {str(p)!r} has characters not allowed in a netlist")
+
+
+def render_control(settings: ControlSettings) -> str:
+    """The ``.control`` block for ``settings`` (ends with a newline)."""
+    lines = [".control", f"set num_threads={settings.num_threads}"]
+    lines.append(f"set filetype={settings.filetype}")
+    lines.extend(f"pre_osdi {p}" for p in settings.osdi)
+    lines.append(".endc")
+    return "\n".join(lines) + "\n"
+
+
+def assemble(body: str, settings: ControlSettings) -> str:
+    """Join a checked body and our control block into the final deck text, checked again."""
+    check_text(body, where="netlist body")
+    control = render_control(settings)
+    return body.rstrip("\n") + "\n" + control + ".end\n"
+
+
+def check_model_library(path: Path, *, _depth: int = 0, _seen: set[Path] | None = None) -> None:
+    """Scan a user model library (and the files it includes) before a deck may use it.
+
+    Raises
+    ------
+    NetlistError
+        If the file is unreadable, not ASCII text, or contains anything :func:`check_text`
+        rejects (a ``.control`` block, ``*#`` lines, shell commands ...).
+    """
+    seen = _seen if _seen is not None else set()
+    path = path.resolve()
+    if path in seen:
+        return
+    seen.add(path)
+    if _depth > 8:
+        raise NetlistError(f"model library {path}: includes nested more than 8 deep")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise NetlistError(f"cannot read model library {path}: {exc.strerror}") from None
+    try:
+        text = raw.decode("ascii")
+    except UnicodeDecodeError:
+        raise NetlistError(f"model library {path} is not plain ASCII text") from None
+    if "\r" in text:
+        raise NetlistError(
+            f"model library {path} has Windows (CRLF) line endings; convert it with dos2unix"
+        )
+    check_text(text, where=f"model library {path}", library=True)
+    for line in text.split("\n"):
+        words = line.split()
+        if len(words) >= 2 and words[0].lower() in (".include", ".lib", ".inc"):
+            ref = words[1].strip("'\"")
+            target = (path.parent / ref).resolve()
+            if target.is_file():
+                check_model_library(target, _depth=_depth + 1, _seen=seen)
+            elif words[0].lower() == ".include" or len(words) >= 3:
+                raise NetlistError(f"model library {path} references missing file {ref!r}")

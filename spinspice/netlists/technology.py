@@ -1,0 +1,161 @@
+"""MOSFET technology: which model library, corner, model names and sizes a deck uses.
+
+The bundled default (``models/default_28nm.lib``, documented in ``docs/mosfet_models.md``)
+is a representative 28 nm-class BSIM4 card set at VDD = 1 V written for spinspice — *not* a
+foundry model. Users point to their own foundry library and corner instead, either on
+the command line (``--models FILE --corner NAME``) or in a TOML configuration file::
+
+    [technology]
+    models = "/path/to/foundry/models.lib"   # relative paths are relative to the config file
+    corner = "tt"
+    nmos_model = "nch"
+    pmos_model = "pch"
+    element = "X"            # "M" for .model cards, "X" for subcircuit-wrapped models
+    l_m = 30e-9
+    wn_m = 200e-9
+    wp_m = 260e-9
+    vdd_V = 1.0
+
+Every library file is scanned by :func:`spinspice.netlists.guard.check_model_library`
+before use, so a library carrying a ``.control`` block or ``*#`` line is refused.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from spinspice.errors import ParameterError
+from spinspice.netlists.circuit import LibraryRef, check_path
+from spinspice.netlists.guard import check_model_library
+from spinspice.netlists.values import check_identifier
+
+#: Drawn channel length of the default models, m.
+DEFAULT_L_M = 30e-9
+
+
+def default_library_path() -> Path:
+    """Path of the bundled default model library."""
+    return Path(str(resources.files("spinspice.netlists") / "models" / "default_28nm.lib"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MosfetTechnology:
+    """Model library, corner, model names and default device sizes.
+
+    Parameters
+    ----------
+    library:
+        Model library file (default: the bundled ``default_28nm.lib``).
+    corner:
+        Library section to load (``.lib FILE corner``); None loads the file with
+        ``.include``. Bundled corners: ``tt``, ``ff``, ``ss``.
+    nmos_model, pmos_model:
+        Model (or subcircuit) names in the library.
+    element:
+        ``"M"`` if the names are ``.model`` cards, ``"X"`` if they are subcircuits.
+    l_m:
+        Channel length used for the access transistors, m. Default 30 nm.
+    wn_m, wp_m:
+        NMOS and PMOS widths, m. The defaults equalise the NMOS and PMOS linear
+        on-resistance at |Vgs| = 1 V so that the 0_s/0_w synapse states cancel
+        (docs/mosfet_models.md).
+    vdd_V:
+        Supply: gate drive levels are ±vdd_V (seed 001 §4.3: e = ±V_dd). Default 1 V.
+    """
+
+    library: Path
+    corner: str | None = "tt"
+    nmos_model: str = "nmos28"
+    pmos_model: str = "pmos28"
+    element: Literal["M", "X"] = "M"
+    l_m: float = DEFAULT_L_M
+    wn_m: float = 200e-9
+    wp_m: float = 200e-9
+    vdd_V: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "library", check_path(self.library, "model library"))
+        if self.corner is not None:
+            check_identifier(self.corner, what="corner name")
+        check_identifier(self.nmos_model, what="NMOS model name")
+        check_identifier(self.pmos_model, what="PMOS model name")
+        if self.element not in ("M", "X"):
+            raise ParameterError(f"element must be 'M' or 'X', got {self.element!r}")
+        for name in ("l_m", "wn_m", "wp_m"):
+            v = getattr(self, name)
+            if not isinstance(v, int | float) or not 1e-9 <= v <= 1e-3:
+                raise ParameterError(f"{name} must be between 1e-9 and 1e-3 m, got {v!r}")
+        if not isinstance(self.vdd_V, int | float) or not 0.3 <= self.vdd_V <= 5.0:
+            raise ParameterError(f"vdd_V must be between 0.3 and 5 V, got {self.vdd_V!r}")
+        check_model_library(self.library)
+
+    @classmethod
+    def default(cls, corner: str = "tt") -> MosfetTechnology:
+        """The bundled 28 nm-class models at ``corner`` (tt, ff or ss)."""
+        if corner not in ("tt", "ff", "ss"):
+            raise ParameterError(f"unknown corner {corner!r} of the bundled models; use tt, ff or ss")
+        return cls(library=default_library_path(), corner=corner)
+
+    def library_ref(self) -> LibraryRef:
+        """The ``.lib``/``.include`` reference for a circuit."""
+        return LibraryRef(self.library, self.corner)
+
+    def with_overrides(self, **changes: Any) -> MosfetTechnology:
+        """A copy with some fields replaced (validated again)."""
+        return replace(self, **changes)
+
+
+def load_technology(
+    config: Path | None = None,
+    *,
+    models: Path | None = None,
+    corner: str | None = None,
+) -> MosfetTechnology:
+    """Build a technology from defaults, an optional TOML config, and command-line overrides.
+
+    Precedence: command line > config file > bundled default.
+
+    Raises
+    ------
+    ParameterError
+        Unreadable/invalid config, unknown keys, or invalid values.
+    spinspice.errors.NetlistError
+        A model library that fails the safety scan.
+    """
+    values: dict[str, Any] = {}
+    if config is not None:
+        try:
+            data = tomllib.loads(Path(config).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ParameterError(f"cannot read config {config}: {exc.strerror}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ParameterError(f"config {config} is not valid TOML: {exc}") from None
+        section = data.get("technology", {})
+        if not isinstance(section, dict):
+            raise ParameterError(f"config {config}: [technology] must be a table")
+        allowed = {f.name for f in fields(MosfetTechnology)} | {"models"}
+        unknown = sorted(set(section) - allowed)
+        if unknown:
+            raise ParameterError(
+                f"config {config}: unknown [technology] keys {unknown}; allowed {sorted(allowed)}"
+            )
+        values.update(section)
+        lib = values.pop("models", values.pop("library", None))
+        if lib is not None:
+            p = Path(lib)
+            values["library"] = p if p.is_absolute() else Path(config).parent / p
+    if models is not None:
+        values["library"] = models
+        values.setdefault("corner", None)
+    if corner is not None:
+        values["corner"] = corner
+    if "library" not in values:
+        values["library"] = default_library_path()
+    try:
+        return MosfetTechnology(**values)
+    except TypeError as exc:
+        raise ParameterError(f"invalid technology settings: {exc}") from None
