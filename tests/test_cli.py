@@ -1,0 +1,102 @@
+"""The command line: help texts, one-line errors with exit code 2, and real runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from spinspice.cli import cli
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["gxnor"], ["doctor"]])
+def test_help_explains_units(command: list[str]) -> None:
+    code, out, _ = run(*command, "--help")
+    assert code == 0
+    if command == ["gxnor"]:
+        assert "volts" in out and "ohms" in out and "(A)" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--v-rd", "1Meg"], "1Meg"),
+        (["--v-rd", "-0.1"], "-0.1"),
+        (["--r-on", "abc"], "abc"),
+        (["--config", "/no/such/file.toml"], "does not exist"),
+        (["--models", "/no/such/models.lib"], "does not exist"),
+        (["--backend", "hspice"], "hspice"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str], needle: str) -> None:
+    code, out, err = run("gxnor", "--csv", str(tmp_path / "g.csv"), *args)
+    assert code == 2
+    assert needle in err
+    assert "Traceback" not in out + err
+    assert not (tmp_path / "g.csv").exists()
+
+
+def test_toolkit_errors_are_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[technology]\nnmos_modle = 'x'\n")
+    code, _, err = run("gxnor", "--csv", str(tmp_path / "g.csv"), "--config", str(bad))
+    assert code == 2
+    assert "unknown [technology] keys ['nmos_modle']" in err
+    assert len(err.strip().splitlines()) == 1
+    code, _, err = run("gxnor", "--csv", str(tmp_path / "g.csv"), "--r-on", "3000")
+    assert code == 2 and "must exceed" in err
+
+
+def test_injection_through_options_never_reaches_ngspice(tmp_path: Path) -> None:
+    marker = tmp_path / "executed"
+    existing = tmp_path / "g.csv"
+    existing.write_text("earlier results\n")
+    code, _, err = run("gxnor", "--csv", str(existing), "--corner", f"tt\n*# shell touch {marker}")
+    assert code == 2 and "corner" in err
+    evil = tmp_path / "evil.lib"
+    evil.write_text(f".model nmos28 nmos level=1\n.control\nshell touch {marker}\n.endc\n")
+    code, _, err = run("gxnor", "--csv", str(existing), "--models", str(evil))
+    assert code == 2 and ".control" in err
+    evil.write_text(f".model nmos28 nmos level=1\n*# shell touch {marker}\n")
+    code, _, err = run("gxnor", "--csv", str(existing), "--models", str(evil))
+    assert code == 2 and "*#" in err
+    assert not marker.exists()
+    assert existing.read_text() == "earlier results\n"  # nothing written before the error lost
+
+
+@pytest.mark.ngspice
+def test_gxnor_command_writes_table_and_plot(tmp_path: Path) -> None:
+    csv = tmp_path / "out" / "gxnor.csv"
+    png = tmp_path / "out" / "gxnor.png"
+    code, out, err = run("gxnor", "--csv", str(csv), "--plot", str(png))
+    assert code == 0, err
+    assert "PASS" in out
+    df = pd.read_csv(csv)
+    assert list(df.columns[:2]) == ["input", "weight"]
+    assert {"input", "weight", "i_out_A", "expected", "sign_ok"} <= set(df.columns)
+    assert len(df) == 12 and df["sign_ok"].all()
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.ngspice
+def test_gxnor_exit_1_when_check_fails(tmp_path: Path) -> None:
+    cfg = tmp_path / "tech.toml"
+    cfg.write_text("[technology]\nwp_m = 30e-9\n")
+    code, out, _ = run(
+        "gxnor", "--csv", str(tmp_path / "g.csv"), "--config", str(cfg), "--zero-ratio", "1e6"
+    )
+    assert code == 1 and "FAIL" in out
+
+
+@pytest.mark.ngspice
+def test_doctor_reports_real_checks() -> None:
+    code, out, _ = run("doctor")
+    assert "KLU solver" in out and "OSDI" in out and "ngspice-" in out
+    assert code == 0, out
