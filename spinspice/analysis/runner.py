@@ -231,6 +231,15 @@ def log_tail(text: str, lines: int = 25) -> str:
     return "\n".join(kept[-lines:])
 
 
+def check_log(log: str, run_dir: Path | None) -> None:
+    """Raise :class:`SimulationError` for the first known failure pattern in ``log``."""
+    for pattern, message, hint in FAILURE_PATTERNS:
+        if pattern.search(log):
+            raise SimulationError(
+                f"ngspice failed: {message}", run_dir=run_dir, log_tail=log_tail(log), hint=hint
+            )
+
+
 def check_output(
     log: str,
     plots: tuple[RawPlot, ...],
@@ -238,11 +247,7 @@ def check_output(
     run_dir: Path | None,
 ) -> None:
     """Raise :class:`SimulationError` if the log or results show a failure (see module doc)."""
-    for pattern, message, hint in FAILURE_PATTERNS:
-        if pattern.search(log):
-            raise SimulationError(
-                f"ngspice failed: {message}", run_dir=run_dir, log_tail=log_tail(log), hint=hint
-            )
+    check_log(log, run_dir)
     if "Using KLU" not in log:
         raise SimulationError(
             "ngspice did not use the KLU solver although the deck sets .options klu",
@@ -337,6 +342,7 @@ class NgspiceSubprocess:
         console = proc.stdout + proc.stderr
         full_log = log + "\n" + console
         if proc.returncode != 0:
+            check_log(full_log, run_dir)
             raise SimulationError(
                 f"ngspice exited with code {proc.returncode}",
                 run_dir=run_dir,
