@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,18 @@ def _shared() -> Any:
         ) from None
 
 
+def _reset(ng: Any, loaded: bool) -> None:
+    """Remove the circuit and its plots so that memory does not grow run after run."""
+    try:
+        if loaded:
+            ng.remove_circuit()
+        for plot_name in [n for n in ng.plot_names if n != "const"]:
+            ng.exec_command(f"destroy {plot_name}")
+    except Exception:  # noqa: S110 - best effort: a failed clean-up must not mask the result
+        pass
+    ng.clear_output()
+
+
 @dataclass(slots=True)
 class PySpiceShared:
     """ngspice as a shared library inside this process, through PySpice.
@@ -62,7 +74,6 @@ class PySpiceShared:
 
     num_threads: int = 1
     name: str = "pyspice-shared"
-    _runs: int = field(default=0, init=False)
 
     def available(self) -> bool:
         """True if PySpice imports and libngspice loads."""
@@ -92,9 +103,15 @@ class PySpiceShared:
             ng = _shared()
             ng.clear_output()
             t0 = time.perf_counter()
+            log = ""
+            loaded = False
             try:
                 ng.load_circuit(text)
+                loaded = True
                 ng.run()
+                # exec_command clears PySpice's output buffers: keep the run's log first.
+                log = ng.stdout + "\n" + ng.stderr
+                elapsed = time.perf_counter() - t0
                 names = [n for n in ng.plot_names if n != "const"]
                 plots: list[RawPlot] = []
                 for i, plot_name in enumerate(reversed(names)):
@@ -103,19 +120,15 @@ class PySpiceShared:
                     ng.exec_command(f"write {out}")
                     plots.extend(read_raw(out))
             except Exception as exc:  # PySpice raises NameError subclasses and others
-                log = ng.stdout + "\n" + ng.stderr
+                log = log or (ng.stdout + "\n" + ng.stderr)
                 raise SimulationError(
                     f"ngspice (shared) failed: {type(exc).__name__} {exc}",
                     run_dir=run_dir,
                     log_tail=log_tail(log),
+                    hint="see the log tail",
                 ) from None
             finally:
-                elapsed = time.perf_counter() - t0
-                log = ng.stdout + "\n" + ng.stderr
-                ng.remove_circuit()
-                for plot_name in [n for n in ng.plot_names if n != "const"]:
-                    ng.exec_command(f"destroy {plot_name}")
-                self._runs += 1
+                _reset(ng, loaded)
         check_output(log, tuple(plots), deck, run_dir)
         shutil.rmtree(run_dir, ignore_errors=True)
         return SimResult(tuple(plots), log, None, elapsed, self.name)

@@ -1,0 +1,70 @@
+"""The same deck on both backends (subprocess and in-process PySpice) gives the same waveforms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from spinspice.analysis.pyspice_backend import PySpiceShared
+from spinspice.analysis.runner import NgspiceSubprocess
+from spinspice.errors import SimulationError
+from spinspice.netlists.circuit import (
+    GROUND,
+    Capacitor,
+    Circuit,
+    Dc,
+    OperatingPoint,
+    Pulse,
+    Resistor,
+    Save,
+    SubcktInstance,
+    Transient,
+    VoltageSource,
+)
+from spinspice.netlists.render import render_circuit
+
+pytestmark = [pytest.mark.ngspice, pytest.mark.pyspice]
+
+
+def deck() -> Circuit:
+    return Circuit(
+        title="two backends",
+        elements=(
+            VoltageSource("V1", "in", GROUND, Pulse(0.0, 1.0, 1e-10, 5e-11, 5e-11, 5e-10, 2e-9)),
+            Resistor("R1", "in", "mid", 2e3),
+            Capacitor("C1", "mid", GROUND, 2e-13),
+            Resistor("R2", "mid", "out", 1e3),
+            Capacitor("C2", "out", GROUND, 1e-13),
+        ),
+        analyses=(OperatingPoint(), Transient(1e-11, 2e-9, max_step_s=1e-11)),
+        saves=(Save("v", ("mid",)), Save("v", ("out",)), Save("i", ("v1",))),
+    )
+
+
+def test_same_deck_same_waveforms() -> None:
+    d = render_circuit(deck())
+    a = NgspiceSubprocess().run(d)
+    b = PySpiceShared().run(d)
+    ta, tb = a.plot("tran"), b.plot("tran")
+    # Same engine, same deck, same options: identical time steps and values.
+    np.testing.assert_allclose(ta["time"], tb["time"], rtol=0, atol=1e-18)
+    for name in ("v(mid)", "v(out)", "i(v1)"):
+        np.testing.assert_allclose(ta[name], tb[name], rtol=1e-9, atol=1e-15)
+    assert np.ptp(ta["v(out)"]) > 0.3  # the pulse really went through
+    assert "Using KLU" in b.log
+
+
+def test_repeated_runs_and_errors_leave_the_instance_usable() -> None:
+    backend = PySpiceShared()
+    bad = Circuit(
+        title="unknown subckt",
+        elements=(VoltageSource("V1", "a", GROUND, Dc(1.0)), SubcktInstance("X1", ("a",), "nope")),
+        analyses=(OperatingPoint(),),
+    )
+    with pytest.raises(SimulationError):
+        backend.run(render_circuit(bad))
+    d = render_circuit(deck())
+    first = backend.run(d).plot("tran")["v(out)"]
+    for _ in range(3):
+        again = backend.run(d).plot("tran")["v(out)"]
+        np.testing.assert_array_equal(first, again)
