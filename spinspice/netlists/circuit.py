@@ -305,6 +305,47 @@ class Subcircuit:
         object.__setattr__(self, "params", _check_params(self.params, self.name))
 
 
+#: Subcircuit bodies the toolkit ships as templates, with the parameters each requires.
+TEMPLATE_SUBCIRCUITS: dict[str, frozenset[str]] = {
+    "mtj_stt_behavioural.j2": frozenset(
+        {
+            "rp", "tmr0", "vh", "ic_ap2p", "c_ap2p", "l_ap2p",
+            "ic_p2ap", "c_p2ap", "l_p2ap", "tsw", "s0",
+        }
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSubcircuit:
+    """A subcircuit whose body is one of the toolkit's own templates.
+
+    Used for behavioural device models whose equations are fixed text we wrote
+    (``templates/mtj_stt_behavioural.j2``); only numeric parameter defaults come in.
+    """
+
+    template: str
+    name: str
+    params: Mapping[str, float]
+
+    def __post_init__(self) -> None:
+        if self.template not in TEMPLATE_SUBCIRCUITS:
+            raise NetlistError(
+                f"unknown subcircuit template {self.template!r}; "
+                f"available: {sorted(TEMPLATE_SUBCIRCUITS)}"
+            )
+        check_identifier(self.name, what="subcircuit name")
+        params = _check_params(self.params, self.name)
+        missing = TEMPLATE_SUBCIRCUITS[self.template] - set(params)
+        extra = set(params) - TEMPLATE_SUBCIRCUITS[self.template]
+        if missing or extra:
+            raise NetlistError(
+                f"template {self.template}: missing parameters {sorted(missing)}, "
+                f"unknown parameters {sorted(extra)}"
+            )
+        object.__setattr__(self, "params", params)
+
+
 @dataclass(frozen=True, slots=True)
 class ModelCard:
     """``.model name type (k=v ...)``: a built-in type (nmos, pmos, d, ...) or an OSDI module."""
@@ -462,6 +503,7 @@ class Circuit:
     elements: tuple[Element, ...]
     analyses: tuple[Analysis, ...]
     subcircuits: tuple[Subcircuit, ...] = ()
+    template_subcircuits: tuple[TemplateSubcircuit, ...] = ()
     models: tuple[ModelCard, ...] = ()
     libraries: tuple[LibraryRef, ...] = ()
     saves: tuple[Save, ...] = ()
@@ -477,6 +519,7 @@ class Circuit:
             raise NetlistError("a circuit needs at least one analysis")
         _check_elements(self.elements, "circuit")
         names = [s.name.lower() for s in self.subcircuits]
+        names += [t.name.lower() for t in self.template_subcircuits]
         if len(set(names)) != len(names):
             raise NetlistError("duplicate subcircuit definitions")
         _check_real(self.temperature_C, "temperature (degC)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -95,6 +96,6 @@ def compile_va(source: Path, out_dir: Path, *, timeout_s: float = 120.0) -> Path
         stdin=subprocess.DEVNULL,
     )
     if proc.returncode != 0 or not target.is_file():
-        out = (proc.stdout + proc.stderr).strip()
+        out = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr).strip()
         raise SpinspiceError(f"openvaf-r failed on {source}: {out[-2000:]}")
     return target
