@@ -50,47 +50,59 @@ ALLOWED_LIBRARY_DOT_COMMANDS: Final = ALLOWED_DOT_COMMANDS | frozenset(
     {".endl", ".param", ".option", ".global", ".inc"}
 )
 
-_FORBIDDEN_FIRST_WORDS: Final = frozenset({"shell", "source", "exec", "system", "cd", "osdi"})
-_ASCII_LINE_RE: Final = re.compile(r"^[\x20-\x7e\t]*$")
+#: Lines whose first word *starts with* one of these are refused (ngspice commands that run
+#: programs or load files) ...
+_FORBIDDEN_PREFIXES: Final = ("shell", "source", "pre_")
+#: ... and lines whose first word *is* one of these.
+_FORBIDDEN_WORDS: Final = ("exec", "system", "cd", "osdi")
+_BAD_CHAR_RE: Final = re.compile(r"[^\x20-\x7e\t\n]")
+_STAR_HASH_RE: Final = re.compile(r"^[ \t]*\*#", re.M)
+_DOT_RE: Final = re.compile(r"^[ \t]*(\.[^\s]*)", re.M)
+_FORBIDDEN_RE: Final = re.compile(
+    r"^[ \t]*(?:(?:" + "|".join(_FORBIDDEN_PREFIXES) + r")|(?:"
+    + "|".join(_FORBIDDEN_WORDS) + r")(?=\s|$))",
+    re.M | re.I,
+)
 
 
-def _bad(where: str, lineno: int, line: str, why: str) -> NetlistError:
+def _bad(text: str, pos: int, where: str, why: str) -> NetlistError:
+    lineno = text.count("\n", 0, pos) + 1
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    line = text[start : end if end >= 0 else len(text)]
     shown = line if len(line) <= 80 else line[:77] + "..."
     return NetlistError(f"{where} line {lineno}: {why}: {shown!r}")
 
 
-def _check_line(line: str, lineno: int, where: str, allowed_dots: frozenset[str]) -> None:
-    if not _ASCII_LINE_RE.match(line):
-        raise _bad(where, lineno, line, "non-printable or non-ASCII character")
-    stripped = line.lstrip()
-    if stripped.startswith("*#"):
-        raise _bad(where, lineno, line, "'*#' lines are executed by ngspice")
-    if not stripped or stripped.startswith("*"):
-        return
-    first = stripped.split()[0].lower()
-    if first in (".control", ".endc"):
-        raise _bad(where, lineno, line, ".control blocks are written only by spinspice")
-    if first.startswith("."):
-        if first not in allowed_dots:
-            raise _bad(where, lineno, line, f"dot-command {first} is not allowed")
-        return
-    if first in _FORBIDDEN_FIRST_WORDS or first.startswith("pre_"):
-        raise _bad(where, lineno, line, f"command {first!r} is not allowed in a netlist")
-
-
 def check_text(text: str, *, where: str = "netlist", library: bool = False) -> None:
-    """Check netlist text (without a control block) line by line.
+    """Check netlist text (without a control block) against the rules in the module docstring.
+
+    Whole-text regular expressions (a 128×128 array deck is 12 MB), reporting the first
+    offending line.
 
     Raises
     ------
     NetlistError
-        Naming the first offending line, if any rule in the module docstring is broken.
+        Naming the first offending line, if any rule is broken.
     """
     if "\r" in text or "\x00" in text:
         raise NetlistError(f"{where} contains a carriage return or NUL character")
+    m = _BAD_CHAR_RE.search(text)
+    if m:
+        raise _bad(text, m.start(), where, "non-printable or non-ASCII character")
+    m = _STAR_HASH_RE.search(text)
+    if m:
+        raise _bad(text, m.start(), where, "'*#' lines are executed by ngspice")
     allowed = ALLOWED_LIBRARY_DOT_COMMANDS if library else ALLOWED_DOT_COMMANDS
-    for lineno, line in enumerate(text.split("\n"), start=1):
-        _check_line(line, lineno, where, allowed)
+    for m in _DOT_RE.finditer(text):
+        word = m.group(1).lower()
+        if word in (".control", ".endc"):
+            raise _bad(text, m.start(), where, ".control blocks are written only by spinspice")
+        if word not in allowed:
+            raise _bad(text, m.start(), where, f"dot-command {word} is not allowed")
+    m = _FORBIDDEN_RE.search(text)
+    if m:
+        raise _bad(text, m.start(), where, "command is not allowed in a netlist")
 
 
 @dataclass(frozen=True, slots=True)
