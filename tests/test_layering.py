@@ -47,9 +47,27 @@ def test_no_upward_imports() -> None:
 
 def test_physics_stage_uses_numpy_and_scipy_only() -> None:
     allowed = {"numpy", "scipy", "spinspice", "__future__"}
-    stdlib_ok = {"math", "dataclasses", "typing", "collections", "functools", "enum",
-                 "json", "pathlib", "importlib", "time", "os", "warnings", "itertools",
-                 "abc", "hashlib", "datetime", "argparse", "sys", "platform"}
+    stdlib_ok = {
+        "math",
+        "dataclasses",
+        "typing",
+        "collections",
+        "functools",
+        "enum",
+        "json",
+        "pathlib",
+        "importlib",
+        "time",
+        "os",
+        "warnings",
+        "itertools",
+        "abc",
+        "hashlib",
+        "datetime",
+        "argparse",
+        "sys",
+        "platform",
+    }
     for path in (ROOT / "spintronic_cells").rglob("*.py"):
         for mod in _imports(path):
             top = mod.split(".")[0]

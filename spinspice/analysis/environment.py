@@ -129,6 +129,8 @@ def run_checks() -> list[Check]:
             version = importlib.metadata.version(dist)
             checks.append(Check(dist, True, version))
         except importlib.metadata.PackageNotFoundError:
-            hint = "pip install spinspice" if extra == "core" else f"pip install 'spinspice[{extra}]'"
+            hint = (
+                "pip install spinspice" if extra == "core" else f"pip install 'spinspice[{extra}]'"
+            )
             checks.append(Check(dist, extra != "core", "not installed", hint))
     return checks

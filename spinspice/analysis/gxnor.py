@@ -87,7 +87,8 @@ class GxnorResult:
         exp = self.expected
         ok_nonzero = np.sign(self.i_out_A) == exp
         ok_zero = np.abs(self.i_out_A) * self.zero_ratio <= self.min_nonzero_A
-        return np.where(exp != 0, ok_nonzero, ok_zero)
+        ok: np.ndarray = np.where(exp != 0, ok_nonzero, ok_zero)
+        return ok
 
     @property
     def passed(self) -> bool:

@@ -57,7 +57,7 @@ def _reset(ng: Any, loaded: bool) -> None:
             ng.remove_circuit()
         for plot_name in [n for n in ng.plot_names if n != "const"]:
             ng.exec_command(f"destroy {plot_name}")
-    except Exception:  # noqa: S110 - best effort: a failed clean-up must not mask the result
+    except Exception:
         pass
     ng.clear_output()
 

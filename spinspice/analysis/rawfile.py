@@ -194,7 +194,9 @@ def _read_plot(buf: bytes, pos: int, where: str, allow_truncated: bool) -> tuple
         n_vars = int(header["no. variables"])
         n_points = int(header["no. points"])
     except (KeyError, ValueError):
-        raise ResultParseError(f"{where}: missing or invalid 'No. Variables'/'No. Points'") from None
+        raise ResultParseError(
+            f"{where}: missing or invalid 'No. Variables'/'No. Points'"
+        ) from None
     if n_vars != len(variables) or n_vars == 0:
         raise ResultParseError(
             f"{where}: header says {n_vars} variables but {len(variables)} are listed"
@@ -295,6 +297,4 @@ def find_plot(plots: Sequence[RawPlot], kind: str) -> RawPlot:
     for plot in plots:
         if plot.plotname.lower().startswith(prefixes):
             return plot
-    raise ResultParseError(
-        f"no {kind} plot among {[p.plotname for p in plots]}"
-    )
+    raise ResultParseError(f"no {kind} plot among {[p.plotname for p in plots]}")

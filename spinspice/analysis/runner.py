@@ -190,7 +190,9 @@ def _probe(path: str) -> NgspiceInfo:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SimulatorNotFoundError(f"cannot run {path} --version: {exc}; {INSTALL_HINT}") from None
+        raise SimulatorNotFoundError(
+            f"cannot run {path} --version: {exc}; {INSTALL_HINT}"
+        ) from None
     out = proc.stdout + proc.stderr
     m = re.search(r"ngspice-(\d+)", out)
     if m is None:

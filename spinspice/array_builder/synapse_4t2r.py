@@ -45,8 +45,8 @@ from spinspice.netlists.circuit import (
     Param,
     Resistor,
     Save,
-    SubcktInstance,
     Subcircuit,
+    SubcktInstance,
     VoltageSource,
 )
 from spinspice.netlists.technology import MosfetTechnology
@@ -238,8 +238,11 @@ def gxnor_testbench(
             SubcktInstance(
                 f"Xsyn{k}",
                 # e1n, e1p = -Vdd (vss); e2n, e2p = +Vdd (vdd); bulk rails vss/vdd
-                (f"u1c{k}", f"ub1c{k}", f"u2c{k}", f"ub2c{k}", "vss", "vss", "vdd", "vdd")
-                + (f"outc{k}", "vss", "vdd"),
+                (
+                    *(f"u1c{k}", f"ub1c{k}", f"u2c{k}", f"ub2c{k}"),
+                    *("vss", "vss", "vdd", "vdd"),
+                    *(f"outc{k}", "vss", "vdd"),
+                ),
                 SUBCKT_NAME,
                 {"r1": design.resistance(s1), "r2": design.resistance(s2)},
             ),

@@ -29,7 +29,6 @@ from spinspice.netlists.values import SAFE_PATH_RE, check_element_name, check_id
 GROUND = "0"
 
 
-
 def check_node(node: str) -> str:
     """Validate a node name: ``"0"`` (ground) or a safe identifier."""
     if node == GROUND:
@@ -329,9 +328,7 @@ class CellArray:
             check_identifier(key, what="cell parameter name")
             rows = tuple(tuple(_check_real(v, f"cell parameter {key}") for v in r) for r in grid)
             if len(rows) != self.rows or any(len(r) != self.cols for r in rows):
-                raise NetlistError(
-                    f"cell parameter {key} must be a {self.rows}x{self.cols} grid"
-                )
+                raise NetlistError(f"cell parameter {key} must be a {self.rows}x{self.cols} grid")
             checked[key] = rows
         object.__setattr__(self, "cell_params", checked)
 
@@ -401,8 +398,17 @@ class Subcircuit:
 TEMPLATE_SUBCIRCUITS: dict[str, frozenset[str]] = {
     "mtj_stt_behavioural.j2": frozenset(
         {
-            "rp", "tmr0", "vh", "ic_ap2p", "c_ap2p", "l_ap2p",
-            "ic_p2ap", "c_p2ap", "l_p2ap", "tsw", "s0",
+            "rp",
+            "tmr0",
+            "vh",
+            "ic_ap2p",
+            "c_ap2p",
+            "l_ap2p",
+            "ic_p2ap",
+            "c_p2ap",
+            "l_p2ap",
+            "tsw",
+            "s0",
         }
     ),
 }

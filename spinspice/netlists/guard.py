@@ -59,8 +59,11 @@ _BAD_CHAR_RE: Final = re.compile(r"[^\x20-\x7e\t\n]")
 _STAR_HASH_RE: Final = re.compile(r"^[ \t]*\*#", re.M)
 _DOT_RE: Final = re.compile(r"^[ \t]*(\.[^\s]*)", re.M)
 _FORBIDDEN_RE: Final = re.compile(
-    r"^[ \t]*(?:(?:" + "|".join(_FORBIDDEN_PREFIXES) + r")|(?:"
-    + "|".join(_FORBIDDEN_WORDS) + r")(?=\s|$))",
+    r"^[ \t]*(?:(?:"
+    + "|".join(_FORBIDDEN_PREFIXES)
+    + r")|(?:"
+    + "|".join(_FORBIDDEN_WORDS)
+    + r")(?=\s|$))",
     re.M | re.I,
 )
 
@@ -130,7 +133,9 @@ class ControlSettings:
             or not isinstance(self.num_threads, int)
             or not 1 <= self.num_threads <= 256
         ):
-            raise NetlistError(f"num_threads must be an integer in 1..256, got {self.num_threads!r}")
+            raise NetlistError(
+                f"num_threads must be an integer in 1..256, got {self.num_threads!r}"
+            )
         if self.filetype not in ("binary", "ascii"):
             raise NetlistError(f"filetype must be 'binary' or 'ascii', got {self.filetype!r}")
         for p in self.osdi:

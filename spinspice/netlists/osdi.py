@@ -56,7 +56,9 @@ def openvaf_version() -> str:
         check=False,
         stdin=subprocess.DEVNULL,
     )
-    return (proc.stdout or proc.stderr).strip().splitlines()[0] if proc.stdout or proc.stderr else ""
+    return (
+        (proc.stdout or proc.stderr).strip().splitlines()[0] if proc.stdout or proc.stderr else ""
+    )
 
 
 def _env(exe: Path) -> dict[str, str]:

@@ -50,7 +50,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["num"] = _num
-    env.filters["ident"] = lambda s: check_identifier(s)
+    env.filters["ident"] = check_identifier
     env.filters["node"] = check_node
     env.filters["path"] = _path
     return env

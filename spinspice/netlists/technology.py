@@ -98,7 +98,9 @@ class MosfetTechnology:
     def default(cls, corner: str = "tt") -> MosfetTechnology:
         """The bundled 28 nm-class models at ``corner`` (tt, ff or ss)."""
         if corner not in ("tt", "ff", "ss"):
-            raise ParameterError(f"unknown corner {corner!r} of the bundled models; use tt, ff or ss")
+            raise ParameterError(
+                f"unknown corner {corner!r} of the bundled models; use tt, ff or ss"
+            )
         return cls(library=default_library_path(), corner=corner)
 
     def library_ref(self) -> LibraryRef:

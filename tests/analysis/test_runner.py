@@ -72,7 +72,9 @@ def test_rc_transient_matches_analytic() -> None:
 
 
 def test_num_threads_is_set_by_us(tmp_path: Path) -> None:
-    runner = NgspiceSubprocess(NgspiceOptions(num_threads=2, keep_run_dir=True, workdir_parent=tmp_path))
+    runner = NgspiceSubprocess(
+        NgspiceOptions(num_threads=2, keep_run_dir=True, workdir_parent=tmp_path)
+    )
     sim = runner.run(render_circuit(rc_circuit()))
     assert sim.run_dir is not None
     deck = (sim.run_dir / "deck.cir").read_text()
@@ -107,7 +109,7 @@ def test_unknown_subcircuit_is_a_typed_error(tmp_path: Path) -> None:
         analyses=(OperatingPoint(),),
         saves=(),
     )
-    with pytest.raises(SimulationError, match="not defined|error"):
+    with pytest.raises(SimulationError, match=r"not defined|error"):
         NgspiceSubprocess(NgspiceOptions(workdir_parent=tmp_path)).run(render_circuit(c))
 
 

@@ -20,8 +20,8 @@ from spinspice.netlists.circuit import (
     Pwl,
     Resistor,
     Save,
-    SubcktInstance,
     Subcircuit,
+    SubcktInstance,
     Transient,
     VoltageSource,
 )
