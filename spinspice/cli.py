@@ -30,7 +30,9 @@ def _console(stderr: bool = False) -> Any:
 
 
 def _fail(message: str) -> None:
-    _console(stderr=True).print(f"[bold red]error:[/] {message}", markup=True)
+    from rich.markup import escape
+
+    _console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", markup=True)
     sys.exit(EXIT_BAD_INPUT)
 
 

@@ -48,8 +48,8 @@ _TEST_VA = """`include "disciplines.vams"
 module spinspice_probe_res(p, n);
   inout p, n;
   electrical p, n;
-  parameter real r = 1000.0 from (0:inf);
-  analog I(p, n) <+ V(p, n) / r;
+  parameter real rval = 1000.0 from (0:inf);
+  analog I(p, n) <+ V(p, n) / rval;
 endmodule
 """
 
@@ -77,10 +77,10 @@ def _osdi_check(workdir: Path) -> Check:
             title="spinspice OSDI probe",
             elements=(
                 VoltageSource("V1", "a", GROUND, Dc(1.0)),
-                OsdiInstance("N1", ("a", GROUND), "proberes", {"r": 2000.0}),
+                OsdiInstance("N1", ("a", GROUND), "proberes"),
                 Resistor("R1", "a", GROUND, 1e9),
             ),
-            models=(ModelCard("proberes", "spinspice_probe_res"),),
+            models=(ModelCard("proberes", "spinspice_probe_res", {"rval": 2000.0}),),
             analyses=(OperatingPoint(),),
             saves=(Save("i", ("v1",)),),
         )

@@ -166,9 +166,20 @@ def plot_gxnor(result: GxnorResult, target: Path | str) -> Path:
     colours = {1: "tab:blue", -1: "tab:red", 0: "tab:gray"}
     fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
     try:
-        heights = np.abs(result.i_out_A) * 1e6
-        ax.bar(labels, heights, color=[colours[int(e)] for e in result.expected])
+        floor = 1e-4  # µA; exact zeros (input 0) are drawn at the floor and labelled
+        heights = np.maximum(np.abs(result.i_out_A) * 1e6, floor)
+        bars = ax.bar(labels, heights, color=[colours[int(e)] for e in result.expected])
+        for bar, i in zip(bars, result.i_out_A, strict=True):
+            if abs(i) * 1e6 < floor:
+                ax.annotate(
+                    "< 1e-4",
+                    (bar.get_x() + bar.get_width() / 2, floor),
+                    ha="center",
+                    va="bottom",
+                    fontsize=7,
+                )
         ax.set_yscale("log")
+        ax.set_ylim(bottom=floor / 2)
         ax.set_ylabel("|I_out| (µA)")
         ax.set_xlabel("input · weight")
         ax.axhline(result.min_nonzero_A * 1e6 / result.zero_ratio, ls="--", color="k", lw=0.8)

@@ -53,7 +53,7 @@ from spinspice.netlists.technology import MosfetTechnology
 
 SUBCKT_NAME = "syn4t2r"
 #: Port order of the cell subcircuit.
-PORTS = ("u1", "ub1", "u2", "ub2", "e1n", "e1p", "e2n", "e2p", "out", "vbn", "vbp")
+PORTS = ("u1", "ub1", "u2", "ub2", "e1n", "e1p", "e2n", "e2p", "out")
 
 
 class TernaryWeight(enum.Enum):
@@ -148,17 +148,20 @@ class Synapse4T2RDesign:
 def synapse_subcircuit(design: Synapse4T2RDesign) -> Subcircuit:
     """The 4T2R cell as a subcircuit with parameters ``r1``, ``r2`` (MTJ resistances, Ω).
 
-    Ports: see :data:`PORTS`; ``vbn``/``vbp`` are the NMOS/PMOS bulk rails (−V_dd/+V_dd
-    in the testbenches, so no junction forward-biases when signals swing ±V_dd).
+    Ports: see :data:`PORTS`. Each transistor's body is tied to its input line (u1, ū1,
+    u2, ū2): the seed's process is FD-SOI with isolated bodies, and in every operation of
+    seed 001 (read at ±V_rd, update with u = V_up, ū = −V_up) the drain–body junctions of
+    this choice stay reverse-biased, while bodies at the ∓V_dd rails would raise the
+    threshold of the bulk-style default models enough to block ±0.1 V read signals.
     """
     t = design.technology
     el = t.element
     prefix = "X" if el == "X" else "M"
     elements = (
-        Mosfet(f"{prefix}p1", "f1", "e1p", "u1", "vbp", t.pmos_model, t.wp_m, t.l_m, el),
-        Mosfet(f"{prefix}n1", "f1", "e1n", "ub1", "vbn", t.nmos_model, t.wn_m, t.l_m, el),
-        Mosfet(f"{prefix}p2", "f2", "e2p", "u2", "vbp", t.pmos_model, t.wp_m, t.l_m, el),
-        Mosfet(f"{prefix}n2", "f2", "e2n", "ub2", "vbn", t.nmos_model, t.wn_m, t.l_m, el),
+        Mosfet(f"{prefix}p1", "f1", "e1p", "u1", "u1", t.pmos_model, t.wp_m, t.l_m, el),
+        Mosfet(f"{prefix}n1", "f1", "e1n", "ub1", "ub1", t.nmos_model, t.wn_m, t.l_m, el),
+        Mosfet(f"{prefix}p2", "f2", "e2p", "u2", "u2", t.pmos_model, t.wp_m, t.l_m, el),
+        Mosfet(f"{prefix}n2", "f2", "e2n", "ub2", "ub2", t.nmos_model, t.wn_m, t.l_m, el),
         Resistor("Rmtj1", "f1", "out", Param("r1")),
         Resistor("Rmtj2", "f2", "out", Param("r2")),
     )
@@ -237,11 +240,11 @@ def gxnor_testbench(
             VoltageSource(output_source_name(k), f"outc{k}", GROUND, Dc(0.0)),
             SubcktInstance(
                 f"Xsyn{k}",
-                # e1n, e1p = -Vdd (vss); e2n, e2p = +Vdd (vdd); bulk rails vss/vdd
+                # e1n, e1p = -Vdd (vss); e2n, e2p = +Vdd (vdd)
                 (
                     *(f"u1c{k}", f"ub1c{k}", f"u2c{k}", f"ub2c{k}"),
                     *("vss", "vss", "vdd", "vdd"),
-                    *(f"outc{k}", "vss", "vdd"),
+                    f"outc{k}",
                 ),
                 SUBCKT_NAME,
                 {"r1": design.resistance(s1), "r2": design.resistance(s2)},
