@@ -60,10 +60,10 @@ class MosfetTechnology:
     l_m:
         Channel length used for the access transistors, m. Default 30 nm.
     wn_m, wp_m:
-        NMOS and PMOS widths, m. Defaults W/L = 20 (NMOS) and 33 (PMOS), seed 001
-        Table 3, i.e. 600 nm and 990 nm at L = 30 nm; the wider PMOS roughly equalises
-        the on-resistances so that the 0_s/0_w synapse states cancel
-        (measured figures in docs/mosfet_models.md).
+        NMOS and PMOS widths, m. Defaults 600 nm (W/L = 20, seed 001 Table 3) and 900 nm
+        (W/L = 30). Table 3's PMOS W/L = 33 balanced the paper's process; with the bundled
+        models W/L = 30 equalises the NMOS and PMOS on-resistances best, so that the
+        0_s/0_w synapse states cancel (scan in docs/mosfet_models.md).
     vdd_V:
         Supply: gate drive levels are ±vdd_V (seed 001 §4.3: e = ±V_dd). Default 1 V.
     """
@@ -75,7 +75,7 @@ class MosfetTechnology:
     element: Literal["M", "X"] = "M"
     l_m: float = DEFAULT_L_M
     wn_m: float = 20 * DEFAULT_L_M
-    wp_m: float = 33 * DEFAULT_L_M
+    wp_m: float = 30 * DEFAULT_L_M
     vdd_V: float = 1.0
 
     def __post_init__(self) -> None:

@@ -1,0 +1,170 @@
+"""Run read-type operations on 4T2R arrays and measure them.
+
+Figures, all from the ngspice transient:
+
+* output currents at the end of the read pulse (rows for feedforward, column differences
+  I(u1_n) − I(ū2_n) for backprop, seed 001 eq. 31–32), in A and in units of one synapse's
+  current (``lsb``), against the ideal integer count Σ GXNOR(W, x);
+* settling latency: time from the start of the input edge until the output stays within
+  ``settle_lsb`` (default 0.1) of its final value, s;
+* energy: Σ over every source of ∫ V·I_delivered dt over the simulated window, J, and the
+  mean power over the pulse, W.
+
+The unit current is measured, not assumed: the mean |i_out| of the nonzero GXNOR cases of a
+single cell in the same technology (:func:`spinspice.analysis.gxnor.run_gxnor`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from spinspice.analysis.gxnor import run_gxnor
+from spinspice.analysis.runner import NgspiceSubprocess, SimulatorBackend
+from spinspice.array_builder.array_4t2r import (
+    Array4T2RDesign,
+    Operation,
+    ReadPulse,
+    array_circuit,
+    sense_name,
+    weight_values,
+)
+from spinspice.array_builder.synapse_4t2r import Synapse4T2RDesign
+from spinspice.netlists.circuit import Dc, Pulse, Pwl, VoltageSource
+from spinspice.netlists.render import render_circuit
+
+
+@lru_cache(maxsize=16)
+def unit_current_A(synapse: Synapse4T2RDesign, v_rd_V: float) -> float:
+    """Mean |i_out| of the nonzero GXNOR cases of one simulated cell, A."""
+    res = run_gxnor(synapse, v_rd_V=v_rd_V)
+    return float(np.mean(np.abs(res.i_out_A[res.expected != 0])))
+
+
+def _source_voltage(src: VoltageSource, t: np.ndarray) -> np.ndarray:
+    w = src.waveform
+    if isinstance(w, Dc):
+        return np.full_like(t, float(w.value))  # type: ignore[arg-type]
+    if isinstance(w, Pwl):
+        pts = np.array(w.points)
+        v: np.ndarray = np.interp(t, pts[:, 0], pts[:, 1])
+        return v
+    if isinstance(w, Pulse):  # pragma: no cover - not used by the array builders yet
+        raise NotImplementedError("energy of PULSE sources")
+    raise TypeError(type(w))
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayOpResult:
+    """One simulated read-type operation.
+
+    Attributes
+    ----------
+    operation:
+        ``"ff"`` or ``"bp"``.
+    time_s:
+        Simulation time points, s.
+    out_A:
+        Output currents over time, shape (outputs, points), A: rows (ff) or column
+        differences (bp).
+    final_A:
+        Outputs at the end of the pulse, A.
+    ideal_count:
+        Σ GXNOR per output (eq. 30 / the W^T·y analogue).
+    unit_A:
+        One synapse's current, A.
+    energy_J:
+        Energy delivered by all sources over the window, J.
+    latency_s:
+        Settling latency of each output, s (NaN if it never settles).
+    pulse:
+        Read timing.
+    elapsed_s:
+        Simulator wall time, s.
+    """
+
+    operation: str
+    time_s: np.ndarray
+    out_A: np.ndarray
+    final_A: np.ndarray
+    ideal_count: np.ndarray
+    unit_A: float
+    energy_J: float
+    latency_s: np.ndarray
+    pulse: ReadPulse
+    elapsed_s: float
+
+    @property
+    def error_lsb(self) -> np.ndarray:
+        """Output minus ideal count, in units of one synapse current."""
+        out: np.ndarray = self.final_A / self.unit_A - self.ideal_count
+        return out
+
+    @property
+    def power_W(self) -> float:
+        """Mean power over the window, W."""
+        return self.energy_J / float(self.time_s[-1] - self.time_s[0])
+
+
+def run_array_op(
+    design: Array4T2RDesign,
+    weights: np.ndarray,
+    operation: Operation,
+    vector: np.ndarray,
+    *,
+    pulse: ReadPulse | None = None,
+    backend: SimulatorBackend | None = None,
+    settle_lsb: float = 0.1,
+) -> ArrayOpResult:
+    """Simulate one feedforward (``vector`` = activations) or backprop (errors) operation."""
+    pulse = pulse or ReadPulse()
+    circuit = array_circuit(design, weights, operation, vector, pulse=pulse)
+    sim = (backend or NgspiceSubprocess()).run(render_circuit(circuit))
+    tran = sim.plot("tran")
+    t = tran.scale
+    energy = 0.0
+    for e in circuit.elements:
+        if isinstance(e, VoltageSource):
+            v = _source_voltage(e, t)
+            p = -v * tran[f"i({e.name.lower()})"]  # power delivered by the source
+            energy += float(np.trapezoid(p, t))
+    w = weight_values(weights)
+    x = np.asarray(vector, dtype=int)
+    if operation == "ff":
+        out = np.stack(
+            [tran[f"i({sense_name('out', m).lower()})"] for m in range(1, design.rows + 1)]
+        )
+        ideal = w @ x
+    else:
+        out = np.stack(
+            [
+                tran[f"i({sense_name('u1', n).lower()})"]
+                - tran[f"i({sense_name('ub2', n).lower()})"]
+                for n in range(1, design.cols + 1)
+            ]
+        )
+        ideal = w.T @ x
+    unit = unit_current_A(design.synapse, pulse.v_rd_V)
+    final = out[:, -1]
+    t0 = pulse.delay_s
+    latency = np.full(out.shape[0], np.nan)
+    tol = settle_lsb * unit
+    for k in range(out.shape[0]):
+        outside = np.nonzero(np.abs(out[k] - final[k]) > tol)[0]
+        last = outside[-1] if outside.size else -1
+        if last < len(t) - 1:
+            latency[k] = max(float(t[last + 1]) - t0, 0.0)
+    return ArrayOpResult(
+        operation=operation,
+        time_s=t,
+        out_A=out,
+        final_A=final,
+        ideal_count=ideal,
+        unit_A=unit,
+        energy_J=energy,
+        latency_s=latency,
+        pulse=pulse,
+        elapsed_s=sim.elapsed_s,
+    )
