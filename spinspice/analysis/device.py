@@ -1,0 +1,186 @@
+"""Switching probability of one MTJ under a voltage pulse, from any model, as a table.
+
+Models: the analytic ones of :mod:`spinspice.spintronic_cells.switching`
+(``analytic``, ``analytic-hc``, ``thermal``, ``precessional``), the stochastic LLG Monte
+Carlo (``llg``) and the fitted behavioural model simulated in ngspice (``spice``: N
+instances, each with its own recorded random draw, in one transient; ``--mtj-model``
+chooses the B-source subcircuit or the compiled Verilog-A twin).
+
+Sampled models report Wilson 95 % bounds. Table columns: ``width_s, psw, psw_low,
+psw_high, model, from_state, voltage_V, temperature_K, trials``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from spinspice.analysis.runner import NgspiceSubprocess, SimulatorBackend
+from spinspice.errors import ParameterError
+from spinspice.netlists import mtj_model
+from spinspice.netlists.circuit import GROUND, Circuit, Element, Pulse, Save, Transient, VoltageSource
+from spinspice.netlists.osdi import compile_va
+from spinspice.netlists.render import render_circuit
+from spinspice.spintronic_cells.fit import BehaviouralFit
+from spinspice.spintronic_cells.llg import run_llg
+from spinspice.spintronic_cells.mtj import MTJParams, State
+from spinspice.spintronic_cells.switching import MODELS, switching_probability
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ALL_MODELS = (*MODELS, "llg", "spice")
+_Z95 = 1.959963984540054
+
+
+def wilson(k: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson 95 % interval of k successes out of n."""
+    p = k / n
+    denom = 1 + _Z95**2 / n
+    centre = (p + _Z95**2 / (2 * n)) / denom
+    half = _Z95 * np.sqrt(p * (1 - p) / n + _Z95**2 / (4 * n * n)) / denom
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class SpiceSwitching:
+    """Switching times of N simulated instances (NaN: no switch within the pulse)."""
+
+    switch_times_s: np.ndarray
+    draws: mtj_model.MTJDraws
+    elapsed_s: float
+
+    def psw_at(self, widths_s: np.ndarray) -> np.ndarray:
+        """Fraction switched within each width."""
+        t = np.nan_to_num(self.switch_times_s, nan=np.inf)
+        return np.array([(t <= w).mean() for w in np.asarray(widths_s, float)])
+
+
+def spice_switching(
+    fit: BehaviouralFit,
+    *,
+    from_state: State,
+    voltage_V: float,
+    duration_s: float,
+    n: int = 500,
+    seed: int = 0,
+    kind: mtj_model.MTJModelKind = "behavioural",
+    backend: SimulatorBackend | None = None,
+    rise_s: float = 5e-12,
+) -> SpiceSwitching:
+    """Simulate ``n`` MTJs (own draws) straight across one pulse source in ngspice.
+
+    The switching time of an instance is the first time its resistance crosses the
+    midpoint (state node s = 0.5), measured from the middle of the pulse's rising edge.
+    """
+    if n < 1 or n > 5000:
+        raise ParameterError(f"number of SPICE instances must be 1..5000, got {n}")
+    draws = mtj_model.draw(fit, n, seed)
+    v = voltage_V if from_state == "AP" else -voltage_V
+    delay = 10e-12
+    elements: list[Element] = [
+        VoltageSource("Vp", "a", GROUND, Pulse(0.0, v, delay, rise_s, rise_s, duration_s, 10 * duration_s))
+    ]
+    saves = []
+    for k in range(n):
+        elements.append(
+            mtj_model.instance(kind, f"m{k}", "a", GROUND, l_ap2p=draws.l_ap2p[k],
+                               l_p2ap=draws.l_p2ap[k], state=from_state)
+        )
+        saves.append(Save("v", (f"xm{k}", "s")) if kind == "behavioural" else None)
+    osdi: tuple[Path, ...] = ()
+    if kind == "behavioural":
+        templates = (mtj_model.behavioural_subcircuit(fit),)
+        models = ()
+        save_list = tuple(s for s in saves if s is not None)
+    else:
+        templates = ()
+        models = (mtj_model.osdi_model_card(fit),)
+        cache = Path(tempfile.gettempdir()) / "spinspice-osdi"
+        osdi = (compile_va(mtj_model.verilog_a_source(), cache),)
+        save_list = tuple(Save("v", (f"nm{k}", "s")) for k in range(n))
+    step = 2e-12
+    circuit = Circuit(
+        title=f"spinspice MTJ switching {from_state} {voltage_V:g} V",
+        elements=tuple(elements),
+        template_subcircuits=templates,
+        models=models,
+        analyses=(Transient(step, delay + rise_s + duration_s, max_step_s=step),),
+        saves=save_list if kind == "behavioural" else (),
+    )
+    sim = (backend or NgspiceSubprocess()).run(render_circuit(circuit, osdi=osdi))
+    tran = sim.plot("tran")
+    t = tran.scale - (delay + rise_s / 2)
+    times = np.full(n, np.nan)
+    target = 0.5
+    for k in range(n):
+        name = f"v(xm{k}.s)" if kind == "behavioural" else f"v(nm{k}.s)"
+        s = tran[name]
+        crossed = (s < target) if from_state == "AP" else (s > target)
+        idx = np.argmax(crossed)
+        if crossed[idx]:
+            if idx > 0:  # linear interpolation of the crossing
+                s0, s1 = s[idx - 1], s[idx]
+                frac = (target - s0) / (s1 - s0) if s1 != s0 else 0.0
+                times[k] = t[idx - 1] + frac * (t[idx] - t[idx - 1])
+            else:
+                times[k] = t[idx]
+    return SpiceSwitching(times, draws, sim.elapsed_s)
+
+
+def psw_table(
+    params: MTJParams,
+    *,
+    from_state: State,
+    voltage_V: float,
+    widths_s: np.ndarray,
+    model: str,
+    trials: int = 10_000,
+    temperature_K: float | None = None,
+    seed: int = 0,
+    fit: BehaviouralFit | None = None,
+    mtj_kind: mtj_model.MTJModelKind = "behavioural",
+) -> pd.DataFrame:
+    """P_sw(Δt) for one model as a table (module docstring)."""
+    import pandas as pd
+
+    if model not in ALL_MODELS:
+        raise ParameterError(f"unknown model {model!r}; use one of {', '.join(ALL_MODELS)}")
+    widths = np.asarray(widths_s, float)
+    if widths.size == 0 or np.any(widths <= 0):
+        raise ParameterError("give at least one pulse width, all > 0 s")
+    p = params if temperature_K is None else params.at_temperature(temperature_K)
+    low = high = np.full(widths.size, np.nan)
+    n_used = 0
+    if model in MODELS:
+        psw = switching_probability(p, from_state=from_state, voltage_V=voltage_V, widths_s=widths, model=model)  # type: ignore[arg-type]
+    elif model == "llg":
+        res = run_llg(p, from_state=from_state, voltage_V=voltage_V, duration_s=float(widths.max()),
+                      n_trials=trials, seed=seed, n_trace=0)
+        psw, low, high = res.psw_at(widths)
+        n_used = trials
+    else:
+        if fit is None:
+            raise ParameterError("the spice model needs a behavioural fit (spinspice device fit)")
+        sw = spice_switching(fit, from_state=from_state, voltage_V=voltage_V,
+                             duration_s=float(widths.max()), n=trials, seed=seed, kind=mtj_kind)
+        psw = sw.psw_at(widths)
+        low, high = wilson(psw * trials, trials)
+        n_used = trials
+    return pd.DataFrame(
+        {
+            "width_s": widths,
+            "psw": psw,
+            "psw_low": low,
+            "psw_high": high,
+            "model": model,
+            "from_state": from_state,
+            "voltage_V": voltage_V,
+            "temperature_K": p.temperature_K,
+            "trials": n_used,
+        }
+    )

@@ -1,0 +1,108 @@
+"""Behavioural MTJ instances for netlists: fitted law + per-instance random draws.
+
+Two interchangeable implementations of the same equations (see
+``templates/mtj_stt_behavioural.j2`` and ``spinspice/verilog_a/mtj_stt.va``):
+
+* ``behavioural``: an ngspice subcircuit of B-sources (``X`` instances);
+* ``osdi``: the Verilog-A twin compiled with OpenVAF to OSDI (``N`` instances).
+
+Per-instance randomness — the switching thresholds L = ln(π/(2|θ|)), θ ~ N(0, θ0,d) of
+each direction — is drawn here with a recorded seed (:class:`MTJDraws`), so a simulation
+is reproducible and its random numbers can be reported next to its results.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from spinspice.netlists.circuit import ModelCard, OsdiInstance, SubcktInstance, TemplateSubcircuit
+from spinspice.spintronic_cells.fit import BehaviouralFit
+
+MTJModelKind = Literal["behavioural", "osdi"]
+SUBCKT = "mtj_stt"
+OSDI_MODULE = "spinspice_mtj_stt"
+OSDI_MODEL = "mtjstt"
+
+
+def model_params(fit: BehaviouralFit) -> dict[str, float]:
+    """Model-level parameters shared by every instance."""
+    return {
+        "rp": fit.r_on_ohm,
+        "tmr0": fit.tmr0,
+        "vh": fit.v_half_V,
+        "ic_ap2p": fit.ap_to_p.ic_A,
+        "c_ap2p": fit.ap_to_p.c_As,
+        "ic_p2ap": fit.p_to_ap.ic_A,
+        "c_p2ap": fit.p_to_ap.c_As,
+        "tsw": fit.tsw_s,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class MTJDraws:
+    """Per-instance random thresholds (and the seed that produced them)."""
+
+    seed: int
+    theta_ap2p_rad: np.ndarray
+    theta_p2ap_rad: np.ndarray
+
+    @property
+    def l_ap2p(self) -> np.ndarray:
+        """Thresholds ln(π/(2|θ|)) of AP→P, clipped at 0."""
+        out: np.ndarray = np.maximum(np.log(np.pi / (2.0 * np.abs(self.theta_ap2p_rad))), 0.0)
+        return out
+
+    @property
+    def l_p2ap(self) -> np.ndarray:
+        """Thresholds ln(π/(2|θ|)) of P→AP, clipped at 0."""
+        out: np.ndarray = np.maximum(np.log(np.pi / (2.0 * np.abs(self.theta_p2ap_rad))), 0.0)
+        return out
+
+
+def draw(fit: BehaviouralFit, n: int, seed: int) -> MTJDraws:
+    """Draw ``n`` instances' initial angles θ ~ N(0, θ0,d) for both directions."""
+    rng = np.random.default_rng(seed)
+    return MTJDraws(
+        seed=seed,
+        theta_ap2p_rad=rng.normal(0.0, fit.ap_to_p.theta0_rad, n),
+        theta_p2ap_rad=rng.normal(0.0, fit.p_to_ap.theta0_rad, n),
+    )
+
+
+def behavioural_subcircuit(fit: BehaviouralFit) -> TemplateSubcircuit:
+    """The ngspice subcircuit definition (defaults: AP start, median thresholds)."""
+    params = model_params(fit) | {"l_ap2p": math.log(2.0), "l_p2ap": math.log(2.0), "s0": 1.0}
+    return TemplateSubcircuit("mtj_stt_behavioural.j2", SUBCKT, params)
+
+
+def osdi_model_card(fit: BehaviouralFit) -> ModelCard:
+    """The ``.model`` card of the OSDI twin."""
+    return ModelCard(OSDI_MODEL, OSDI_MODULE, model_params(fit))
+
+
+def verilog_a_source() -> Path:
+    """Path of the bundled Verilog-A source ``mtj_stt.va``."""
+    return Path(str(resources.files("spinspice") / "verilog_a" / "mtj_stt.va"))
+
+
+def instance(
+    kind: MTJModelKind,
+    name: str,
+    free: str,
+    fixed: str,
+    *,
+    l_ap2p: float,
+    l_p2ap: float,
+    state: Literal["P", "AP"],
+) -> SubcktInstance | OsdiInstance:
+    """One MTJ instance (``name`` without its element letter) between ``free`` and ``fixed``."""
+    params = {"l_ap2p": float(l_ap2p), "l_p2ap": float(l_p2ap), "s0": 1.0 if state == "AP" else 0.0}
+    if kind == "behavioural":
+        return SubcktInstance(f"X{name}", (free, fixed), SUBCKT, params)
+    return OsdiInstance(f"N{name}", (free, fixed), OSDI_MODEL, params)

@@ -1,0 +1,1 @@
+"""Stage spintronic_cells (docstring completed by its modules)."""
