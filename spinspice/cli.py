@@ -381,6 +381,18 @@ def device_fit(preset: str, trials: int, seed: int, out_path: Path) -> None:
     _console().print(f"t_sw = {fit.tsw_s * 1e12:.1f} ps; wrote {out}")
 
 
+def _register_subcommands() -> None:
+    """Commands that live in their own modules (imported lazily by click at call time)."""
+    from spinspice.cli_sneak import sneak
+    from spinspice.cli_train import train
+
+    cli.add_command(train)
+    cli.add_command(sneak)
+
+
+_register_subcommands()
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="spinspice")

@@ -1,0 +1,1 @@
+"""Stage training (docstring completed by its modules)."""
