@@ -1,0 +1,163 @@
+"""Fast nodal solver versus ngspice (KLU) on seed 002 crossbars, measured in one run.
+
+For each size: one random crossbar (1R by default), its read phase, then
+
+* the solver: build the description, factorise, solve one input vector; then a batch of
+  ``--batch`` input vectors with the same factorisation;
+* ngspice (``.options klu``, ``.op``): render the same description and run it once; the
+  batch as ``--batch`` separate runs, estimated as that many times the measured single run,
+  and optionally (``--pwl``) as one transient whose row sources are PWL staircases holding
+  input vector k at t = k·1 ns (every time point of a resistive circuit is a DC solve; it
+  turned out slower than separate runs: 24 s for 20 vectors at 64×64);
+* agreement: max |Δv_cell| / max |v_cell| between the two single solves.
+
+Times are wall clock; "render" (building the ngspice Circuit and deck text in Python) is
+reported apart from the ngspice run itself, and the ratios use the ngspice run only.
+Usage::
+
+    .venv/bin/python benchmarks/bench_crossbar_solver.py --sizes 64 128 256 --batch 100
+    .venv/bin/python benchmarks/bench_crossbar_solver.py --sizes 1024 --no-spice   # 1024² read
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from spinspice.analysis.nodal import LinearSolver, cell_voltages_from
+from spinspice.analysis.runner import NgspiceOptions, NgspiceSubprocess
+from spinspice.array_builder.crossbar import (
+    CrossbarDesign,
+    build_network,
+    random_inputs,
+    read_phase,
+)
+from spinspice.array_builder.crossbar_spice import network_circuit
+from spinspice.netlists.circuit import Circuit, Element, Pwl, Save, Transient, VoltageSource
+from spinspice.netlists.render import render_circuit
+
+
+def _batch_circuit(base: Circuit, names: list[str], batch: np.ndarray, step_s: float) -> Circuit:
+    """The read deck with PWL row sources stepping through the batch (held 0.5 step each)."""
+    elements: list[Element] = []
+    k = batch.shape[1]
+    for e in base.elements:
+        if isinstance(e, VoltageSource) and e.name.startswith("Vd"):
+            i = int(e.name[2:]) - 1
+            pts: list[tuple[float, float]] = []
+            for q in range(k):
+                pts.append((q * step_s, float(batch[i, q])))
+                pts.append((q * step_s + 0.5 * step_s, float(batch[i, q])))
+            elements.append(VoltageSource(e.name, e.n_plus, e.n_minus, Pwl(tuple(pts))))
+        else:
+            elements.append(e)
+    saves = tuple(Save("v", (n,)) for n in names)
+    return Circuit(
+        title=base.title + " batch",
+        elements=tuple(elements),
+        analyses=(Transient(step_s, (k - 1) * step_s + 0.5 * step_s, max_step_s=0.5 * step_s),),
+        saves=saves,
+        options=base.options,
+    )
+
+
+def bench(size: int, arch: str, batch: int, spice: bool, method: str, pwl: bool) -> None:
+    design = CrossbarDesign(architecture=arch, rows=size, cols=size)  # type: ignore[arg-type]
+    x, _, states = random_inputs(size, size, 1)
+    rng = np.random.default_rng(2)
+    xs = rng.uniform(-1, 1, (size, batch))
+    # ---- solver, single
+    t0 = time.perf_counter()
+    net = build_network(design, read_phase(design, x), states)
+    t_build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    solver = LinearSolver(net, method)  # type: ignore[arg-type]
+    sol = solver.solve()
+    t_single = time.perf_counter() - t0
+    its = solver.iterations
+    # ---- solver, batch
+    src = np.zeros((net.src_node.size, batch))
+    src[:size] = design.v_read_V * xs
+    t0 = time.perf_counter()
+    solver_b = LinearSolver(net, method)  # type: ignore[arg-type]
+    sol_b = solver_b.solve(src)
+    t_batch = time.perf_counter() - t0
+    line = (
+        f"{arch} {size}x{size}: build {t_build:.3f} s | solver[{solver.method}] single "
+        f"{t_single:.3f} s ({its} it), batch{batch} {t_batch:.3f} s"
+    )
+    if not spice:
+        print(line, flush=True)
+        return
+    backend = NgspiceSubprocess(NgspiceOptions(timeout_s=3600, num_threads=1))
+    t0 = time.perf_counter()
+    circuit = network_circuit(net, tight=False)
+    deck = render_circuit(circuit)
+    t_render = time.perf_counter() - t0
+    res = backend.run(deck)
+    t_spice = res.elapsed_s
+    op = res.plot("op")
+    vm = {n[2:-1]: float(op[n][0]) for n in op.names() if n.startswith("v(")}
+    vs = cell_voltages_from(net, vm)
+    scale = float(np.abs(sol.v_cell_V[:, :, 0]).max())
+    err = float(np.abs(vs - sol.v_cell_V[:, :, 0]).max()) / scale
+    if not pwl:
+        print(
+            line + f" | ngspice single {t_spice:.3f} s (render {t_render:.2f} s), {batch}x single "
+            f"{batch * t_spice:.1f} s | speed-up single {t_spice / t_single:.1f}x, batch vs {batch} "
+            f"runs {batch * t_spice / t_batch:.1f}x | max rel dv single {err:.2e}",
+            flush=True,
+        )
+        return
+    # ---- ngspice batch as a PWL transient
+    names = sorted(
+        {net.node_name(int(k)) for k in np.concatenate([net.cell_a.ravel(), net.cell_b.ravel()])}
+    )
+    step = 1e-9
+    bc = _batch_circuit(circuit, names, design.v_read_V * xs, step)
+    t0 = time.perf_counter()
+    bdeck = render_circuit(bc)
+    t_brender = time.perf_counter() - t0
+    bres = backend.run(bdeck)
+    tran = bres.plot("tran")
+    t_axis = tran.scale
+    worst = 0.0
+    for q in (0, batch // 2, batch - 1):
+        idx = int(np.argmin(np.abs(t_axis - (q * step + 0.25 * step))))
+        vmq = {n[2:-1]: float(tran[n][idx]) for n in tran.names() if n.startswith("v(")}
+        vq = cell_voltages_from(net, vmq)
+        ref = sol_b.v_cell_V[:, :, q]
+        worst = max(worst, float(np.abs(vq - ref).max()) / float(np.abs(ref).max()))
+    print(
+        line + f" | ngspice single {t_spice:.3f} s (render {t_render:.2f} s), batch-PWL "
+        f"{bres.elapsed_s:.3f} s (render {t_brender:.2f} s), 100x single {100 * t_spice:.1f} s"
+        + f" | speed-up single {t_spice / t_single:.1f}x, batch vs PWL "
+        f"{bres.elapsed_s / t_batch:.1f}x, batch vs {batch} runs {batch * t_spice / t_batch:.1f}x"
+        + f" | max rel dv single {err:.2e}, batch {worst:.2e}",
+        flush=True,
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--sizes", type=int, nargs="+", default=[64, 128, 256])
+    ap.add_argument("--arch", choices=["1r", "1t1r"], default="1r")
+    ap.add_argument("--batch", type=int, default=100)
+    ap.add_argument("--method", choices=["auto", "direct", "pcg"], default="pcg")
+    ap.add_argument("--no-spice", action="store_true", help="solver only (e.g. 1024x1024)")
+    ap.add_argument(
+        "--pwl",
+        action="store_true",
+        help="also run the ngspice batch as one PWL transient (slow: minutes at 128x128)",
+    )
+    a = ap.parse_args()
+    for s in a.sizes:
+        bench(s, a.arch, a.batch, not a.no_spice, a.method, a.pwl)
+
+
+if __name__ == "__main__":
+    main()
