@@ -334,6 +334,8 @@ def device_psw(preset: str, from_state: str, voltage: float, widths: str, model:
                trials: int, temperature: float | None, seed: int, fit_path: Path | None,
                mtj_model: str, csv_path: Path) -> None:
     """Switching probability P_sw of one MTJ versus pulse width (writes a CSV table)."""
+    import numpy as np
+
     from spinspice.analysis.device import psw_table
     from spinspice.analysis.tables import write_csv
     from spinspice.spintronic_cells.fit import load_fit, shipped_fit
@@ -345,7 +347,7 @@ def device_psw(preset: str, from_state: str, voltage: float, widths: str, model:
     if model == "spice":
         fit = load_fit(fit_path) if fit_path else shipped_fit(preset)
     df = psw_table(params, from_state=from_state, voltage_V=voltage,  # type: ignore[arg-type]
-                   widths_s=_widths(widths), model=model, trials=trials,
+                   widths_s=np.asarray(_widths(widths)), model=model, trials=trials,
                    temperature_K=temperature, seed=seed, fit=fit,
                    mtj_kind=mtj_model)  # type: ignore[arg-type]
     assert out is not None

@@ -22,7 +22,17 @@ import numpy as np
 from spinspice.analysis.runner import NgspiceSubprocess, SimulatorBackend
 from spinspice.errors import ParameterError
 from spinspice.netlists import mtj_model
-from spinspice.netlists.circuit import GROUND, Circuit, Element, Pulse, Save, Transient, VoltageSource
+from spinspice.netlists.circuit import (
+    GROUND,
+    Circuit,
+    Element,
+    ModelCard,
+    Pulse,
+    Save,
+    TemplateSubcircuit,
+    Transient,
+    VoltageSource,
+)
 from spinspice.netlists.osdi import compile_va
 from spinspice.netlists.render import render_circuit
 from spinspice.spintronic_cells.fit import BehaviouralFit
@@ -71,6 +81,7 @@ def spice_switching(
     kind: mtj_model.MTJModelKind = "behavioural",
     backend: SimulatorBackend | None = None,
     rise_s: float = 5e-12,
+    batch: int = 50,
 ) -> SpiceSwitching:
     """Simulate ``n`` MTJs (own draws) straight across one pulse source in ngspice.
 
@@ -80,29 +91,54 @@ def spice_switching(
     if n < 1 or n > 5000:
         raise ParameterError(f"number of SPICE instances must be 1..5000, got {n}")
     draws = mtj_model.draw(fit, n, seed)
+    runner = backend or NgspiceSubprocess()
+    times = np.full(n, np.nan)
+    elapsed = 0.0
+    # Independent instances run in decks of ``batch``: the transient's cost grows faster
+    # than linearly with the number of instances sharing one time-step control.
+    for start in range(0, n, batch):
+        idx = np.arange(start, min(start + batch, n))
+        times[idx], dt = _spice_batch(
+            fit, draws, idx, from_state=from_state, voltage_V=voltage_V,
+            duration_s=duration_s, kind=kind, runner=runner, rise_s=rise_s,
+        )
+        elapsed += dt
+    return SpiceSwitching(times, draws, elapsed)
+
+
+def _spice_batch(
+    fit: BehaviouralFit,
+    draws: mtj_model.MTJDraws,
+    idx: np.ndarray,
+    *,
+    from_state: State,
+    voltage_V: float,
+    duration_s: float,
+    kind: mtj_model.MTJModelKind,
+    runner: SimulatorBackend,
+    rise_s: float,
+) -> tuple[np.ndarray, float]:
     v = voltage_V if from_state == "AP" else -voltage_V
     delay = 10e-12
     elements: list[Element] = [
         VoltageSource("Vp", "a", GROUND, Pulse(0.0, v, delay, rise_s, rise_s, duration_s, 10 * duration_s))
     ]
-    saves = []
-    for k in range(n):
+    for k in idx:
         elements.append(
             mtj_model.instance(kind, f"m{k}", "a", GROUND, l_ap2p=draws.l_ap2p[k],
                                l_p2ap=draws.l_p2ap[k], state=from_state)
         )
-        saves.append(Save("v", (f"xm{k}", "s")) if kind == "behavioural" else None)
     osdi: tuple[Path, ...] = ()
     if kind == "behavioural":
-        templates = (mtj_model.behavioural_subcircuit(fit),)
-        models = ()
-        save_list = tuple(s for s in saves if s is not None)
+        templates: tuple[TemplateSubcircuit, ...] = (mtj_model.behavioural_subcircuit(fit),)
+        models: tuple[ModelCard, ...] = ()
+        saves = tuple(Save("v", (f"xm{k}", "s")) for k in idx)
     else:
         templates = ()
         models = (mtj_model.osdi_model_card(fit),)
         cache = Path(tempfile.gettempdir()) / "spinspice-osdi"
         osdi = (compile_va(mtj_model.verilog_a_source(), cache),)
-        save_list = tuple(Save("v", (f"nm{k}", "s")) for k in range(n))
+        saves = ()  # OSDI internal nodes are saved by default as v(nm<k>#s)
     step = 2e-12
     circuit = Circuit(
         title=f"spinspice MTJ switching {from_state} {voltage_V:g} V",
@@ -110,26 +146,26 @@ def spice_switching(
         template_subcircuits=templates,
         models=models,
         analyses=(Transient(step, delay + rise_s + duration_s, max_step_s=step),),
-        saves=save_list if kind == "behavioural" else (),
+        saves=saves,
     )
-    sim = (backend or NgspiceSubprocess()).run(render_circuit(circuit, osdi=osdi))
+    sim = runner.run(render_circuit(circuit, osdi=osdi))
     tran = sim.plot("tran")
     t = tran.scale - (delay + rise_s / 2)
-    times = np.full(n, np.nan)
+    times = np.full(idx.size, np.nan)
     target = 0.5
-    for k in range(n):
-        name = f"v(xm{k}.s)" if kind == "behavioural" else f"v(nm{k}.s)"
+    for j, k in enumerate(idx):
+        name = f"v(xm{k}.s)" if kind == "behavioural" else f"v(nm{k}#s)"
         s = tran[name]
         crossed = (s < target) if from_state == "AP" else (s > target)
-        idx = np.argmax(crossed)
-        if crossed[idx]:
-            if idx > 0:  # linear interpolation of the crossing
-                s0, s1 = s[idx - 1], s[idx]
+        first = int(np.argmax(crossed))
+        if crossed[first]:
+            if first > 0:  # linear interpolation of the crossing
+                s0, s1 = s[first - 1], s[first]
                 frac = (target - s0) / (s1 - s0) if s1 != s0 else 0.0
-                times[k] = t[idx - 1] + frac * (t[idx] - t[idx - 1])
+                times[j] = t[first - 1] + frac * (t[first] - t[first - 1])
             else:
-                times[k] = t[idx]
-    return SpiceSwitching(times, draws, sim.elapsed_s)
+                times[j] = t[first]
+    return times, sim.elapsed_s
 
 
 def psw_table(

@@ -149,15 +149,15 @@ def _fit_direction(
 
     z0 = np.array([math.log(params.charge_constant(d)), params.ic0(d) * 1e6, math.log(params.theta0_rad)])
     sol = least_squares(residuals, z0, method="trf", x_scale="jac")
-    res = residuals(sol.x)
+    resid = residuals(sol.x)
     return DirectionFit(
         direction=d,
         c_As=math.exp(sol.x[0]),
         ic_A=sol.x[1] * 1e-6,
         theta0_rad=math.exp(sol.x[2]),
         voltages_V=tuple(float(abs(r.voltage_V)) for _, r in runs),
-        rms_cdf_error=float(np.sqrt(np.mean(res**2))),
-        max_cdf_error=float(np.max(np.abs(res))),
+        rms_cdf_error=float(np.sqrt(np.mean(resid**2))),
+        max_cdf_error=float(np.max(np.abs(resid))),
     )
 
 

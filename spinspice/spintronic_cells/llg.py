@@ -288,7 +288,7 @@ def run_llg(
         voltage_V=v,
         from_state=from_state,
         seed=seed,
-        trace_time_s=t_rel,
+        trace_time_s=np.asarray(t_rel, dtype=np.float64),
         mean_trace_ohm=mean_trace,
         params=params,
     )
