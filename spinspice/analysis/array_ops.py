@@ -22,6 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from spinspice.analysis.gxnor import run_gxnor
+from spinspice.analysis.rawfile import RawPlot
 from spinspice.analysis.runner import NgspiceSubprocess, SimulatorBackend
 from spinspice.array_builder.array_4t2r import (
     Array4T2RDesign,
@@ -32,7 +33,7 @@ from spinspice.array_builder.array_4t2r import (
     weight_values,
 )
 from spinspice.array_builder.synapse_4t2r import Synapse4T2RDesign
-from spinspice.netlists.circuit import Dc, Pulse, Pwl, VoltageSource
+from spinspice.netlists.circuit import Circuit, Dc, Pulse, Pwl, VoltageSource
 from spinspice.netlists.render import render_circuit
 
 
@@ -54,6 +55,20 @@ def _source_voltage(src: VoltageSource, t: np.ndarray) -> np.ndarray:
     if isinstance(w, Pulse):  # pragma: no cover - not used by the array builders yet
         raise NotImplementedError("energy of PULSE sources")
     raise TypeError(type(w))
+
+
+def delivered_energy_J(circuit: Circuit, tran: RawPlot) -> float:
+    """Σ over the circuit's top-level voltage sources of ∫ V·I_delivered dt, J.
+
+    ngspice's branch current flows into the + terminal, so the delivered power is −V·i.
+    """
+    t = tran.scale
+    energy = 0.0
+    for e in circuit.elements:
+        if isinstance(e, VoltageSource):
+            v = _source_voltage(e, t)
+            energy += float(np.trapezoid(-v * tran[f"i({e.name.lower()})"], t))
+    return energy
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,12 +139,7 @@ def run_array_op(
     sim = (backend or NgspiceSubprocess()).run(render_circuit(circuit))
     tran = sim.plot("tran")
     t = tran.scale
-    energy = 0.0
-    for e in circuit.elements:
-        if isinstance(e, VoltageSource):
-            v = _source_voltage(e, t)
-            p = -v * tran[f"i({e.name.lower()})"]  # power delivered by the source
-            energy += float(np.trapezoid(p, t))
+    energy = delivered_energy_J(circuit, tran)
     w = weight_values(weights)
     x = np.asarray(vector, dtype=int)
     if operation == "ff":

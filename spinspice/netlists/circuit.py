@@ -89,6 +89,13 @@ def _check_params(params: Mapping[str, float], what: str) -> dict[str, float]:
     }
 
 
+def _check_instance_params(params: Mapping[str, Value], what: str) -> dict[str, Value]:
+    return {
+        check_identifier(k, what=f"{what} parameter name"): _check_value(v, f"{what} parameter {k}")
+        for k, v in params.items()
+    }
+
+
 # --------------------------------------------------------------------------- waveforms
 
 
@@ -238,7 +245,7 @@ class SubcktInstance:
     name: str
     nodes: tuple[str, ...]
     subckt: str
-    params: Mapping[str, float] = field(default_factory=dict)
+    params: Mapping[str, Value] = field(default_factory=dict)
     kind: Literal["X"] = field(default="X", init=False)
 
     def __post_init__(self) -> None:
@@ -246,7 +253,7 @@ class SubcktInstance:
         for n in self.nodes:
             check_node(n)
         check_identifier(self.subckt, what="subcircuit name")
-        object.__setattr__(self, "params", _check_params(self.params, self.name))
+        object.__setattr__(self, "params", _check_instance_params(self.params, self.name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +263,7 @@ class OsdiInstance:
     name: str
     nodes: tuple[str, ...]
     model: str
-    params: Mapping[str, float] = field(default_factory=dict)
+    params: Mapping[str, Value] = field(default_factory=dict)
     kind: Literal["N"] = field(default="N", init=False)
 
     def __post_init__(self) -> None:
@@ -264,7 +271,7 @@ class OsdiInstance:
         for n in self.nodes:
             check_node(n)
         check_identifier(self.model, what="OSDI model name")
-        object.__setattr__(self, "params", _check_params(self.params, self.name))
+        object.__setattr__(self, "params", _check_instance_params(self.params, self.name))
 
 
 @dataclass(frozen=True, slots=True)

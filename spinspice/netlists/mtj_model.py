@@ -21,7 +21,13 @@ from typing import Literal
 
 import numpy as np
 
-from spinspice.netlists.circuit import ModelCard, OsdiInstance, SubcktInstance, TemplateSubcircuit
+from spinspice.netlists.circuit import (
+    ModelCard,
+    OsdiInstance,
+    SubcktInstance,
+    TemplateSubcircuit,
+    Value,
+)
 from spinspice.spintronic_cells.fit import BehaviouralFit
 
 MTJModelKind = Literal["behavioural", "osdi"]
@@ -51,6 +57,13 @@ class MTJDraws:
     seed: int
     theta_ap2p_rad: np.ndarray
     theta_p2ap_rad: np.ndarray
+
+    def split(self, k: int) -> tuple[MTJDraws, MTJDraws]:
+        """The first ``k`` instances and the rest (same seed recorded on both)."""
+        return (
+            MTJDraws(self.seed, self.theta_ap2p_rad[:k], self.theta_p2ap_rad[:k]),
+            MTJDraws(self.seed, self.theta_ap2p_rad[k:], self.theta_p2ap_rad[k:]),
+        )
 
     @property
     def l_ap2p(self) -> np.ndarray:
@@ -102,7 +115,29 @@ def instance(
     state: Literal["P", "AP"],
 ) -> SubcktInstance | OsdiInstance:
     """One MTJ instance (``name`` without its element letter) between ``free`` and ``fixed``."""
-    params = {"l_ap2p": float(l_ap2p), "l_p2ap": float(l_p2ap), "s0": 1.0 if state == "AP" else 0.0}
+    s0 = 1.0 if state == "AP" else 0.0
+    return parametric_instance(kind, name, free, fixed, l_ap2p=float(l_ap2p), l_p2ap=float(l_p2ap), s0=s0)
+
+
+def parametric_instance(
+    kind: MTJModelKind, name: str, free: str, fixed: str, *, l_ap2p: Value, l_p2ap: Value, s0: Value
+) -> SubcktInstance | OsdiInstance:
+    """An MTJ instance whose draws/state may be parameters of an enclosing subcircuit.
+
+    ``s0`` is the start state, 1.0 = AP, 0.0 = P (or a :class:`Param` naming it).
+    """
+    params: dict[str, Value] = {"l_ap2p": l_ap2p, "l_p2ap": l_p2ap, "s0": s0}
     if kind == "behavioural":
         return SubcktInstance(f"X{name}", (free, fixed), SUBCKT, params)
     return OsdiInstance(f"N{name}", (free, fixed), OSDI_MODEL, params)
+
+
+def state_vector(kind: MTJModelKind, path: tuple[str, ...]) -> str:
+    """Raw-file name of the state node s of the MTJ at ``path`` (instance names, outermost
+    first, the MTJ's own name without its element letter last), lower case."""
+    *outer, name = (p.lower() for p in path)
+    if kind == "behavioural":
+        return f"v({'.'.join([*outer, 'x' + name, 's'])})"
+    if outer:  # ngspice names OSDI devices inside subcircuits n.<path>.n<name>
+        return f"v(n.{'.'.join([*outer, 'n' + name])}#s)"
+    return f"v(n{name}#s)"
