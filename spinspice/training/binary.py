@@ -4,10 +4,12 @@ What lives here
 ---------------
 * :class:`WriteMapping`: seed 002 eq. 6–7, t_wr = t0 + t1·|δ|, I_wr = I0 + I1·|x|, with the
   Table 3 coefficients per switching direction (:data:`SEED002_TABLE3`).
-* :func:`seed002_switching`: a :class:`~spinspice.training.mtj_update.ClosedFormSwitching`
-  calibrated to the seed 002 design rules (placeholder until the physics stage supplies eq. 5
-  curves; see its docstring).
-* :class:`SneakDisturbance`: false-switch probabilities of unselected 1R cells per write phase.
+* :func:`seed002_switching`: the device model (``analytic`` law of
+  :mod:`spinspice.spintronic_cells.switching`) with parameters per direction chosen so that
+  the Table 3 mapping meets seed 002's design rules eq. 8–9 (:func:`seed002_device_params`).
+* :class:`SneakDisturbance`: false-switch probabilities of unselected 1R cells per write
+  phase, derived from seed 002's average sneak currents and the device model
+  (:func:`sneak_rate`) or read from a sneak-path summary file.
 * :class:`BinaryCrossbarTrainer`: binary weights ±b (b = mean|W| of the real-valued net,
   §3.2), tanh neurons, MSE, one read + write per sample (§4.1), for the variants
   ``mtj-1t1r`` (2-phase, selectors: no sneak), ``mtj-1r-2phase`` and ``mtj-1r-4phase``
@@ -21,15 +23,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from spinspice.errors import ParameterError
-from spinspice.training.gxnor import F32, Network, NetSpec
+from spinspice.spintronic_cells.mtj import MTJParams
+from spinspice.training.gxnor import F32, NetSpec, Network
 from spinspice.training.mtj_update import (
-    ClosedFormSwitching,
+    DeviceSwitching,
     DeviceVariation,
     Direction,
     SwitchingModel,
@@ -41,11 +45,14 @@ __all__ = [
     "SEED002_TABLE3",
     "BinaryCrossbarTrainer",
     "BinaryVariant",
+    "DirectionalSwitching",
     "SneakDisturbance",
     "WriteMapping",
-    "calibrate_closed_form",
+    "calibrate_direction",
     "deploy_deterministic",
+    "seed002_device_params",
     "seed002_switching",
+    "sneak_rate",
 ]
 
 F64 = NDArray[np.float64]
@@ -103,46 +110,144 @@ class WriteMapping:
         return out
 
 
-def calibrate_closed_form(
-    q_lo_C: float, q_hi_C: float, *, p_lo: float = 0.05, p_hi: float = 0.7
-) -> tuple[float, float]:
-    """(C [A·s], θ0) of seed 001 eq. 16 with P(q_lo) = p_lo and P(q_hi) = p_hi.
+def calibrate_direction(
+    t0_s: float, t1_s: float, i0_A: float, i1_A: float, *, p0: float = 0.05, p_max: float = 0.7
+) -> tuple[float, float, float]:
+    """(I_c0 [A], C [A·s], θ0 [rad]) of the ``analytic`` law meeting seed 002's design rules.
 
-    Eq. 16 at V = I·R depends on the charge q = Δt·I only: P = erfc(A·e^(−q/C)) with
-    A = π/(2√2·θ0); two points fix C and θ0.
+    The ``analytic`` model P = erfc(A/θ0 · exp(−Δt·(I − I_c0)/C)), A = π/(2√2), depends on
+    the over-drive charge q = Δt·(I − I_c0) only. Seed 002 eq. 8 (P(I0+I1, t0) = P0) and
+    eq. 9 (P(I0, t0+t1) = P0) then require t0·(I0+I1−I_c0) = (t0+t1)·(I0−I_c0), i.e.
+    I_c0 = I0 − I1·t0/t1; P(I0+I1, t0+t1) = ``p_max`` (the desired η·|x|·|δ| at the largest
+    write, η = 0.7 in seed 002 Fig. 3) fixes C, and P0 fixes θ0.
     """
     from scipy.special import erfcinv
 
-    if not 0 < q_lo_C < q_hi_C or not 0 < p_lo < p_hi < 1:
-        raise ParameterError("need 0 < q_lo < q_hi and 0 < p_lo < p_hi < 1")
-    z_lo = float(erfcinv(p_lo))
-    z_hi = float(erfcinv(p_hi))
-    c = (q_hi_C - q_lo_C) / math.log(z_lo / z_hi)
-    a = z_lo * math.exp(q_lo_C / c)
-    return c, math.pi / (2.0 * math.sqrt(2.0) * a)
+    if not 0 < p0 < p_max < 1:
+        raise ParameterError("need 0 < p0 < p_max < 1")
+    ic = i0_A - i1_A * t0_s / t1_s
+    if ic <= 0:
+        raise ParameterError("the write mapping gives I_c0 <= 0 (need I0 > I1·t0/t1)")
+    q_lo = (t0_s + t1_s) * (i0_A - ic)
+    q_hi = (t0_s + t1_s) * (i0_A + i1_A - ic)
+    z_lo = float(erfcinv(p0))
+    z_hi = float(erfcinv(p_max))
+    c = (q_hi - q_lo) / math.log(z_lo / z_hi)
+    theta0 = math.pi / (2.0 * math.sqrt(2.0)) * math.exp(-q_lo / c) / z_lo
+    return ic, c, theta0
 
 
-def seed002_switching(*, p0: float = 0.05, p_max: float = 0.7) -> ClosedFormSwitching:
-    """Placeholder switching model for the seed 002 device (to be replaced by physics).
+def seed002_device_params(
+    direction: Direction, *, p0: float = 0.05, p_max: float = 0.7
+) -> MTJParams:
+    """:class:`MTJParams` of the seed 002 crossbar MTJ for one switching direction.
 
-    Seed 002 gives no closed form for its device (eq. 5 needs Δ and T(a), not listed), only
-    the design rules of §4.2: P ≈ P0 = 0.05 for x = 0 at the longest pulse (eq. 9) and the
-    desired probability η·|x|·|δ| with η = 0.7 (Fig. 3) at the largest write. We therefore
-    calibrate eq. 16 per direction (C, θ0) so that P((t0+t1)·I0) = p0 and
-    P((t0+t1)·(I0+I1)) = p_max, with R_P, R_AP from :data:`SEED002_R_P_OHM`,
-    :data:`SEED002_R_AP_OHM`. Eq. 8 then holds too (t0·(I0+I1) < (t0+t1)·I0 for Table 3).
+    Seed 002 lists no device parameters beyond Table 3 and R_P, R_AP (§4.3). We take the
+    device model's ``analytic`` law and choose I_c0, C = 2·I_c0/(α·γ·μ0·Ms) (through α at
+    μ0·Ms = 0.5 T) and θ0 with :func:`calibrate_direction`. Results (P0 = 0.05, η = 0.7):
+    AP→P I_c0 = 15 µA, C = 4.6e-14 A·s; P→AP I_c0 = 50 µA, C = 9.2e-14 A·s; θ0 = 0.070 rad
+    (Δ = 1/(2θ0²) ≈ 100) for both. One parameter set per direction, because seed 002's
+    direction asymmetry (different spin-transfer efficiencies) is not a single α.
+    Geometry is seed 001 device C's (it does not enter the ``analytic`` law).
     """
-    cal: dict[str, tuple[float, float]] = {}
-    for d, (t0, t1, i0, i1) in SEED002_TABLE3.items():
-        cal[d] = calibrate_closed_form((t0 + t1) * i0, (t0 + t1) * (i0 + i1), p_lo=p0, p_hi=p_max)
-    return ClosedFormSwitching(
-        theta0=cal["AP->P"][1],
-        c_As=cal["AP->P"][0],
+    from spinspice.spintronic_cells.mtj import GAMMA_T
+
+    t0, t1, i0, i1 = SEED002_TABLE3[direction]
+    ic, c, theta0 = calibrate_direction(t0, t1, i0, i1, p0=p0, p_max=p_max)
+    mu0_ms = 0.5
+    alpha = 2.0 * ic / (c * GAMMA_T * mu0_ms)
+    return MTJParams(
+        a_m=50e-9,
+        b_m=20e-9,
+        t_f_m=2e-9,
+        mu0_ms_T=mu0_ms,
+        alpha=alpha,
         r_on_ohm=SEED002_R_P_OHM,
         r_off_ohm=SEED002_R_AP_OHM,
-        c_p_to_ap_As=cal["P->AP"][0],
-        theta0_p_to_ap=cal["P->AP"][1],
+        ic0_ap_to_p_A=ic,
+        ic0_p_to_ap_A=ic,
+        theta0_rad=theta0,
+        v_half_V=1e3,  # seed 002 uses bias-independent R_P, R_AP
+        source=(
+            f"seed 002 Table 3 {direction} (t0, t1, I0, I1) with the eq. 8-9 design rules, "
+            f"P0 = {p0}, P(I0+I1, t0+t1) = {p_max}; R_P, R_AP from seed 002 §4.3"
+        ),
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DirectionalSwitching:
+    """A switching model per direction (seed 002's asymmetric device)."""
+
+    ap_to_p: DeviceSwitching
+    p_to_ap: DeviceSwitching
+
+    def psw(
+        self,
+        width_s: F64,
+        *,
+        direction: Direction,
+        voltage_V: F64 | float,
+        r_scale: F64 | None = None,
+        theta0_scale: F64 | None = None,
+    ) -> F64:
+        """P_sw of the model of ``direction`` (see :class:`SwitchingModel`)."""
+        m = self.ap_to_p if direction == "AP->P" else self.p_to_ap
+        return m.psw(
+            width_s,
+            direction=direction,
+            voltage_V=voltage_V,
+            r_scale=r_scale,
+            theta0_scale=theta0_scale,
+        )
+
+    def psw_current(self, width_s: F64, *, direction: Direction, current_A: F64 | float) -> F64:
+        """P_sw for current pulses of ``current_A`` A."""
+        m = self.ap_to_p if direction == "AP->P" else self.p_to_ap
+        return m.psw_current(width_s, direction=direction, current_A=current_A)
+
+
+def seed002_switching(*, p0: float = 0.05, p_max: float = 0.7) -> DirectionalSwitching:
+    """Device model of the seed 002 crossbar MTJ (see :func:`seed002_device_params`)."""
+    return DirectionalSwitching(
+        ap_to_p=DeviceSwitching(params=seed002_device_params("AP->P", p0=p0, p_max=p_max)),
+        p_to_ap=DeviceSwitching(params=seed002_device_params("P->AP", p0=p0, p_max=p_max)),
+    )
+
+
+def sneak_rate(
+    model: DirectionalSwitching,
+    *,
+    scheme: Literal["2phase", "4phase"],
+    abs_x: float = 0.5,
+    abs_delta: float = 0.5,
+) -> float:
+    """Average-case false-switch probability of one unselected cell in one write phase.
+
+    Seed 002 §4.4: in the 2-phase scheme the expected sneak current is
+    (V_P − V_AP)/(2R) (V_AP < 0), in the 4-phase scheme V/(3R). We evaluate the device
+    model at those currents for a P cell (P→AP, R_P, V_P) and an AP cell (AP→P, R_AP, V_AP),
+    with the write amplitudes of eq. 6–7 at |x| = ``abs_x`` and |δ| = ``abs_delta``, and
+    average over the two states and the two sneak polarities (a current can only switch a
+    cell in the state it drives away from, so half the exposures cannot flip it):
+    rate = ¼·(P_P→AP + P_AP→P).
+    """
+    map_p = WriteMapping.seed002("P->AP")
+    map_ap = WriteMapping.seed002("AP->P")
+    x = np.array([abs_x])
+    v_p = float(map_p.current(x)[0]) * SEED002_R_P_OHM
+    v_ap = float(map_ap.current(x)[0]) * SEED002_R_AP_OHM  # magnitude of V_AP
+    width = float(map_p.width(np.array([abs_delta]))[0])
+    if scheme == "2phase":
+        i_p, i_ap = (v_p + v_ap) / (2 * SEED002_R_P_OHM), (v_p + v_ap) / (2 * SEED002_R_AP_OHM)
+    elif scheme == "4phase":
+        i_p, i_ap = v_p / (3 * SEED002_R_P_OHM), v_ap / (3 * SEED002_R_AP_OHM)
+    else:
+        raise ParameterError(f"scheme must be '2phase' or '4phase', got {scheme!r}")
+    w = np.array([width])
+    p_p = float(model.psw_current(w, direction="P->AP", current_A=i_p)[0])
+    p_ap = float(model.psw_current(w, direction="AP->P", current_A=i_ap)[0])
+    return 0.25 * (p_p + p_ap)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,29 +258,99 @@ class SneakDisturbance:
     ----------
     rate_2phase:
         Probability that an unselected cell flips in one write phase of the 2-phase scheme.
-        Default 0.01 — PLACEHOLDER: seed 002 only says the worst-case sneak current
-        (V_P − V_AP)/R "is high enough" to switch and the average case still has "some
-        probability"; to be replaced by the crossbar issue's sneak-path tables.
     rate_4phase:
-        Same for the 4-phase scheme. Default 0.0: seed 002 §4.4.2 finds average sneak
-        currents V/3R that "do not have the potential to cause undesired switching".
-        PLACEHOLDER as above.
+        Same for the 4-phase scheme.
     dp_program_flip:
         Probability that a cell of a deterministically programmed 1R crossbar ends in the
-        wrong state through disturbance by the high programming currents of the other cells
-        (``dp`` baseline with sneak on). Default 0.15 — PLACEHOLDER chosen to give an error
-        of the order of seed 002 Table 5 DP-1R (≈ 24 % on WBCD).
+        wrong state through sneak currents of the (full-amplitude) programming of the
+        other cells (``dp`` baseline with sneak on).
+
+    :meth:`from_device` derives all three from seed 002's average-case sneak currents and
+    the device model (:func:`sneak_rate`); :meth:`from_file` reads them from a sneak-path
+    summary (e.g. the crossbar simulations).
     """
 
-    rate_2phase: float = 0.01
-    rate_4phase: float = 0.0
-    dp_program_flip: float = 0.15
+    rate_2phase: float
+    rate_4phase: float
+    dp_program_flip: float
 
     def __post_init__(self) -> None:
         for name in ("rate_2phase", "rate_4phase", "dp_program_flip"):
             v = getattr(self, name)
-            if not (math.isfinite(v) and 0.0 <= v <= 1.0):
-                raise ParameterError(f"SneakDisturbance.{name} must be in [0, 1], got {v}")
+            if not (isinstance(v, int | float) and math.isfinite(v) and 0.0 <= v <= 1.0):
+                raise ParameterError(f"SneakDisturbance.{name} must be in [0, 1], got {v!r}")
+
+    @classmethod
+    def from_device(cls, model: DirectionalSwitching | None = None) -> SneakDisturbance:
+        """Rates of :func:`sneak_rate`: write phases at |x| = |δ| = 0.5 (typical), DP
+        programming at full amplitude |x| = |δ| = 1 in the 2-phase pattern (one exposure)."""
+        m = model or seed002_switching()
+        return cls(
+            rate_2phase=sneak_rate(m, scheme="2phase"),
+            rate_4phase=sneak_rate(m, scheme="4phase"),
+            dp_program_flip=sneak_rate(m, scheme="2phase", abs_x=1.0, abs_delta=1.0),
+        )
+
+    @classmethod
+    def from_file(
+        cls, path: str | Path, *, defaults: SneakDisturbance | None = None
+    ) -> SneakDisturbance:
+        """Read rates from a JSON object or a CSV table; missing entries keep ``defaults``.
+
+        JSON: ``{"false_switch_rate_2phase": r2, "false_switch_rate_4phase": r4,
+        "dp_program_flip": rd}`` (any subset). CSV: columns ``scheme,false_switch_rate``
+        with ``scheme`` in ``2phase``, ``4phase``, ``dp``.
+        """
+        import json
+
+        p = Path(path)
+        if not p.is_file():
+            raise ParameterError(f"sneak summary not found: {p}")
+        base = defaults or cls.from_device()
+        values = {
+            "rate_2phase": base.rate_2phase,
+            "rate_4phase": base.rate_4phase,
+            "dp_program_flip": base.dp_program_flip,
+        }
+        keys = {
+            "false_switch_rate_2phase": "rate_2phase",
+            "false_switch_rate_4phase": "rate_4phase",
+            "dp_program_flip": "dp_program_flip",
+            "2phase": "rate_2phase",
+            "4phase": "rate_4phase",
+            "dp": "dp_program_flip",
+        }
+        text = p.read_text()
+        found = 0
+        try:
+            if p.suffix.lower() == ".json":
+                data = json.loads(text)
+                if not isinstance(data, dict):
+                    raise ParameterError(f"{p}: expected a JSON object")
+                for k, v in data.items():
+                    if k in keys:
+                        values[keys[k]] = float(v)
+                        found += 1
+            else:
+                import csv
+                import io
+
+                reader = csv.DictReader(io.StringIO(text))
+                if reader.fieldnames is None or not {"scheme", "false_switch_rate"} <= set(
+                    reader.fieldnames
+                ):
+                    raise ParameterError(f"{p}: CSV needs columns scheme,false_switch_rate")
+                for row in reader:
+                    if row["scheme"] in keys:
+                        values[keys[row["scheme"]]] = float(row["false_switch_rate"])
+                        found += 1
+        except (ValueError, TypeError) as exc:
+            raise ParameterError(f"{p}: unreadable sneak summary ({exc})") from None
+        if found == 0:
+            raise ParameterError(
+                f"{p}: no false-switch rates found (see SneakDisturbance.from_file)"
+            )
+        return cls(**values)
 
 
 def _odd_flip_prob(p: float, exposures: NDArray[np.integer]) -> F64:
@@ -203,7 +378,8 @@ class BinaryCrossbarTrainer:
         η of eq. 2: |δ| is scaled by ``lr`` before eq. 6 (seed 002 §4.2: "|δ| ≤ 1 can be
         ensured by normalizing and adjusting with η").
     sneak:
-        Sneak disturbance rates (used by the 1R variants when ``sneak_on``).
+        Sneak disturbance rates (used by the 1R variants when ``sneak_on``); ``None`` =
+        :meth:`SneakDisturbance.from_device`.
     sneak_on:
         Apply the sneak disturbance.
     variation:
@@ -240,7 +416,7 @@ class BinaryCrossbarTrainer:
         self.model = model
         self.rng = rng
         self.lr = lr
-        self.sneak = sneak or SneakDisturbance()
+        self.sneak = sneak if sneak is not None else SneakDisturbance.from_device()
         self.sneak_on = sneak_on
         self.b = [np.float32(x) for x in b]
         self.r_p = r_p_ohm
@@ -287,10 +463,16 @@ class BinaryCrossbarTrainer:
                 continue
             rows, cols = np.nonzero(sel)
             width = wm.width(ad[rows])
-            volt = wm.current(ax[cols]) * r_nom
+            i_wr = wm.current(ax[cols])
             rs = None if rs_all is None else rs_all[sel]
             d: Direction = "AP->P" if direction == "AP->P" else "P->AP"
-            p[sel] = self.model.psw(width, direction=d, voltage_V=volt, r_scale=rs)
+            if isinstance(self.model, DirectionalSwitching):
+                # eq. 7 maps |x| to a current; a driver set for R_nominal delivers
+                # I_wr / r_scale into a device whose resistance is r_scale·R_nominal.
+                i_dev = i_wr if rs is None else i_wr / rs
+                p[sel] = self.model.psw_current(width, direction=d, current_A=i_dev)
+            else:
+                p[sel] = self.model.psw(width, direction=d, voltage_V=i_wr * r_nom, r_scale=rs)
         flip = self.rng.random(st.shape) < p
         st ^= flip
         self.switches += int(flip.sum())

@@ -403,7 +403,7 @@ class Network:
             if layer.kind == "conv":
                 dz2 = dz.transpose(0, 2, 3, 1).reshape(-1, layer.n_out) * s
                 cols = cache.cols[idx]
-                assert cols is not None  # noqa: S101 - internal invariant, not validation
+                assert cols is not None
                 grads[idx] = (dz2.T @ cols).astype(np.float32)
                 if idx > 0:
                     dcols = (dz2 @ ws[idx]).astype(np.float32)

@@ -4,10 +4,12 @@ Synapse types (``TrainingConfig.synapse``):
 
 * ``float``: full-precision weights, tanh hidden units (software reference; seed 002 "RV").
 * ``gxnor``: ideal GXNOR ternary training (seed 001 §2.3, eq. 8–13).
-* ``mtj-4t2r``: MTJ-GXNOR on the 4T2R synapse (seed 001 eq. 17/24) with the injected
-  switching model (default seed 001 eq. 16 with Table 3 numbers).
+* ``mtj-4t2r``: MTJ-GXNOR on the 4T2R synapse (seed 001 eq. 17/24) with P_sw from the
+  device model of :mod:`spinspice.spintronic_cells` (default preset ``seed001-device-c``,
+  ``analytic`` law) or from P_sw tables.
 * ``mtj-1t1r``, ``mtj-1r-2phase``, ``mtj-1r-4phase``: seed 002 in-situ stochastic training
-  of binary crossbars (one write per sample).
+  of binary crossbars (one write per sample), device model calibrated to seed 002's design
+  rules, sneak false switches from the device model or a sneak-path summary.
 * ``dp``: seed 002 "DP" — binary network trained in software with the same stochastic rule
   on ideal devices, then programmed deterministically and read with device variation and
   (``sneak=True``) 1R programming disturbance.
@@ -30,6 +32,7 @@ from numpy.typing import NDArray
 from spinspice.errors import ParameterError
 from spinspice.training.binary import (
     BinaryCrossbarTrainer,
+    DirectionalSwitching,
     SneakDisturbance,
     deploy_deterministic,
     seed002_switching,
@@ -38,8 +41,8 @@ from spinspice.training.data import DATASETS, Dataset, load_dataset
 from spinspice.training.gxnor import (
     F32,
     Adam,
-    Network,
     NetSpec,
+    Network,
     Sgd,
     cross_entropy,
     mse_tanh,
@@ -47,14 +50,14 @@ from spinspice.training.gxnor import (
     projection,
 )
 from spinspice.training.mtj_update import (
-    SEED001_TABLE3,
-    ClosedFormSwitching,
+    DEFAULT_PRESET,
+    DeviceSwitching,
     DeviceVariation,
+    ModelName,
     MTJGxnorUpdater,
     MTJUpdateSettings,
     SwitchingModel,
     TableSwitching,
-    seed001_temperature_point,
 )
 
 __all__ = [
@@ -63,12 +66,11 @@ __all__ = [
     "ProgressCallback",
     "TrainingConfig",
     "TrainingResult",
+    "net_spec",
     "train",
 ]
 
-Synapse = Literal[
-    "float", "gxnor", "mtj-4t2r", "mtj-1t1r", "mtj-1r-2phase", "mtj-1r-4phase", "dp"
-]
+Synapse = Literal["float", "gxnor", "mtj-4t2r", "mtj-1t1r", "mtj-1r-2phase", "mtj-1r-4phase", "dp"]
 #: Accepted synapse types.
 SYNAPSES: Final = (
     "float",
@@ -80,6 +82,9 @@ SYNAPSES: Final = (
     "dp",
 )
 _BINARY: Final = ("mtj-1t1r", "mtj-1r-2phase", "mtj-1r-4phase", "dp")
+#: Seed 001 Table 3 update period and voltage.
+SEED001_T_UP_S: Final = 2e-9
+SEED001_V_UP_V: Final = 1.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,7 +111,8 @@ class TrainingConfig:
     lr:
         Learning rate. For GXNOR/MTJ it scales the update value ΔW in units of Δz = 1 (so
         it sets how often weights move); for binary crossbars it scales |δ| before eq. 6.
-        ``None`` = per-synapse default (float 0.01, gxnor/mtj-4t2r 0.5, binary 4.0).
+        ``None`` = per-synapse default (float 0.01, gxnor 0.02, mtj-4t2r 2.0, binary 4.0;
+        tuned on digits, see ``docs/training.md``).
     lr_decay:
         Per-epoch multiplicative learning-rate decay (epoch e uses lr·lr_decay^(e−1);
         GXNOR's ref. [6] anneals its learning rate). Default 1.0 (constant).
@@ -120,12 +126,22 @@ class TrainingConfig:
     m:
         Seed 001 eq. 12 projection steepness (ideal GXNOR only). Default 3.0.
     t_up_s, v_up_V:
-        MTJ update period and voltage (seed 001 Table 3: 2 ns, 1 V).
+        MTJ update period T_up in s and voltage V_up in V (seed 001 Table 3: 2 ns, 1 V).
+    preset:
+        Device preset of ``mtj-4t2r`` (:func:`spinspice.spintronic_cells.presets.get_preset`).
+        Default ``seed001-device-c``.
+    switching_model:
+        Closed form of :mod:`spinspice.spintronic_cells.switching`: ``analytic`` (default),
+        ``analytic-hc`` (seed 001 eq. 16 as printed), ``thermal``, ``precessional``.
+    psw_tables:
+        Zero, one or two ``width_s,psw`` CSVs (``spinspice device psw``) replacing the closed
+        form; only valid at their drive voltage and without variation.
     theta0:
-        Override of θ0 (rad) of the seed 001 switching model; ``None`` = Table 3 (0.345) or
-        the Table 7 value at ``temperature_K``.
+        θ0 of every device, rad (seed 001 Table 6 sweep); ``None`` = the preset's (0.345) or,
+        with ``temperature_K``, its value at that temperature.
     temperature_K:
-        Take θ0 and R_off from seed 001 Table 7 (260–373 K); ``None`` = 300 K values.
+        Device temperature, K (260–373, seed 001 Table 7): θ0 ∝ √T and R_off(T) through
+        :meth:`MTJParams.at_temperature`; ``None`` = the preset's 300 K.
     r_rsd, theta0_rsd:
         Device-to-device variation RSDs (resistance, θ0). Default 0.
     leak_prob:
@@ -133,9 +149,10 @@ class TrainingConfig:
     sneak:
         Apply sneak-path disturbance (1R variants, dp). Default True.
     sneak_rate_2phase, sneak_rate_4phase, dp_program_flip:
-        :class:`SneakDisturbance` rates (defaults are documented placeholders there).
-    switching_table:
-        Optional CSV (``width_s,psw``) replacing the closed-form model of ``mtj-4t2r``.
+        :class:`SneakDisturbance` rates; ``None`` = from ``sneak_table`` or, failing that,
+        derived from the device model (:meth:`SneakDisturbance.from_device`).
+    sneak_table:
+        Optional sneak-path summary (JSON or CSV, :meth:`SneakDisturbance.from_file`).
     data_dir:
         MNIST directory.
     """
@@ -154,18 +171,21 @@ class TrainingConfig:
     r: float = 0.5
     a: float = 0.5
     m: float = 3.0
-    t_up_s: float = SEED001_TABLE3["t_up_s"]
-    v_up_V: float = SEED001_TABLE3["v_up_V"]
+    t_up_s: float = SEED001_T_UP_S
+    v_up_V: float = SEED001_V_UP_V
+    preset: str = DEFAULT_PRESET
+    switching_model: ModelName = "analytic"
     theta0: float | None = None
     temperature_K: float | None = None
     r_rsd: float = 0.0
     theta0_rsd: float = 0.0
     leak_prob: float = 0.0
     sneak: bool = True
-    sneak_rate_2phase: float = 0.01  # SneakDisturbance default (placeholder)
-    sneak_rate_4phase: float = 0.0  # SneakDisturbance default (placeholder)
-    dp_program_flip: float = 0.15  # SneakDisturbance default (placeholder)
-    switching_table: str | None = None
+    sneak_rate_2phase: float | None = None
+    sneak_rate_4phase: float | None = None
+    dp_program_flip: float | None = None
+    sneak_table: str | None = None
+    psw_tables: tuple[str, ...] = ()
     data_dir: str | None = None
 
     def __post_init__(self) -> None:
@@ -173,6 +193,20 @@ class TrainingConfig:
             raise ParameterError(f"dataset must be one of {DATASETS}, got {self.dataset!r}")
         if self.synapse not in SYNAPSES:
             raise ParameterError(f"synapse must be one of {SYNAPSES}, got {self.synapse!r}")
+        if self.switching_model not in ("analytic", "analytic-hc", "thermal", "precessional"):
+            raise ParameterError(f"unknown switching_model {self.switching_model!r}")
+        if not isinstance(self.psw_tables, tuple) or len(self.psw_tables) > 2:
+            raise ParameterError("psw_tables must be a tuple of at most two CSV paths")
+        if self.psw_tables and (
+            self.temperature_K is not None
+            or self.theta0 is not None
+            or self.r_rsd > 0
+            or self.theta0_rsd > 0
+        ):
+            raise ParameterError(
+                "P_sw tables describe one nominal device: temperature, theta0 and variation "
+                "studies need the device model (drop psw_tables)"
+            )
         if self.optimizer not in ("adam", "sgd"):
             raise ParameterError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
         if self.loss not in ("auto", "ce", "mse"):
@@ -204,10 +238,17 @@ class TrainingConfig:
                 raise ParameterError(f"{name} must be in [0, 1), got {v}")
         for name in ("leak_prob", "sneak_rate_2phase", "sneak_rate_4phase", "dp_program_flip"):
             v = getattr(self, name)
-            if not (math.isfinite(v) and 0 <= v <= 1):
+            if v is None and name != "leak_prob":
+                continue
+            if not (isinstance(v, int | float) and math.isfinite(v) and 0 <= v <= 1):
                 raise ParameterError(f"{name} must be in [0, 1], got {v}")
-        if self.temperature_K is not None:
-            seed001_temperature_point(self.temperature_K)  # validates the range
+        if self.temperature_K is not None and not (
+            isinstance(self.temperature_K, int | float) and 260.0 <= self.temperature_K <= 373.0
+        ):
+            raise ParameterError(
+                f"temperature_K must be in seed 001 Table 7's range 260-373 K, "
+                f"got {self.temperature_K!r}"
+            )
         if self.dataset == "mnist" and self.data_dir is None:
             raise ParameterError("dataset 'mnist' needs data_dir")
 
@@ -218,8 +259,10 @@ class TrainingConfig:
             return self.lr
         if self.synapse == "float":
             return 0.01
-        if self.synapse in ("gxnor", "mtj-4t2r"):
-            return 0.5
+        if self.synapse == "gxnor":
+            return 0.02
+        if self.synapse == "mtj-4t2r":
+            return 2.0
         return 4.0
 
     @property
@@ -279,16 +322,14 @@ ProgressCallback = Callable[[int, int, EpochRecord], None]
 
 
 def _switching_model(cfg: TrainingConfig) -> SwitchingModel:
-    if cfg.switching_table is not None:
-        return TableSwitching.from_csv(cfg.switching_table, voltage_V=cfg.v_up_V)
-    t = SEED001_TABLE3
-    theta0, r_off = t["theta0"], t["r_off_ohm"]
-    if cfg.temperature_K is not None:
-        r_off, theta0 = seed001_temperature_point(cfg.temperature_K)
-    if cfg.theta0 is not None:
-        theta0 = cfg.theta0
-    return ClosedFormSwitching(
-        theta0=theta0, c_As=t["c_As"], r_on_ohm=t["r_on_ohm"], r_off_ohm=r_off
+    """The device model of ``cfg`` (preset, model, temperature, θ0) or its P_sw tables."""
+    if cfg.psw_tables:
+        return TableSwitching.from_csv(cfg.psw_tables, voltage_V=None)
+    return DeviceSwitching.from_preset(
+        cfg.preset,
+        model=cfg.switching_model,
+        temperature_K=cfg.temperature_K,
+        theta0_rad=cfg.theta0,
     )
 
 
@@ -348,7 +389,7 @@ def _train_minibatch(
         extra["psw_p_to_ap_at_0.25_0.5_1_Tup"] = model.psw(
             frac, direction="P->AP", voltage_V=cfg.v_up_V
         ).tolist()
-        extra["switching_model"] = repr(model)
+        extra["device"] = repr(model)
     n = len(data.x_train)
     records: list[EpochRecord] = []
     for epoch in range(1, cfg.epochs + 1):
@@ -415,6 +456,20 @@ def _float_reference_b(
     return [float(np.abs(w).mean()) for w in net.weights]
 
 
+def _sneak_rates(cfg: TrainingConfig, model: DirectionalSwitching) -> SneakDisturbance:
+    """Device-derived rates, then a sneak summary file, then explicit overrides."""
+    base = SneakDisturbance.from_device(model)
+    if cfg.sneak_table is not None:
+        base = SneakDisturbance.from_file(cfg.sneak_table, defaults=base)
+    return SneakDisturbance(
+        rate_2phase=base.rate_2phase if cfg.sneak_rate_2phase is None else cfg.sneak_rate_2phase,
+        rate_4phase=base.rate_4phase if cfg.sneak_rate_4phase is None else cfg.sneak_rate_4phase,
+        dp_program_flip=(
+            base.dp_program_flip if cfg.dp_program_flip is None else cfg.dp_program_flip
+        ),
+    )
+
+
 def _train_binary(
     cfg: TrainingConfig,
     data: Dataset,
@@ -423,25 +478,22 @@ def _train_binary(
     progress: ProgressCallback | None,
 ) -> tuple[list[EpochRecord], list[F32], dict[str, Any]]:
     b = _float_reference_b(cfg, data, spec, rng)
-    sneak = SneakDisturbance(
-        rate_2phase=cfg.sneak_rate_2phase,
-        rate_4phase=cfg.sneak_rate_4phase,
-        dp_program_flip=cfg.dp_program_flip,
-    )
+    model = seed002_switching()
+    sneak = _sneak_rates(cfg, model)
     variation = DeviceVariation(r_rsd=cfg.r_rsd, seed=cfg.seed)
     is_dp = cfg.synapse == "dp"
     trainer = BinaryCrossbarTrainer(
         spec,
         b=b,
         variant="mtj-1t1r" if is_dp else cfg.synapse,  # type: ignore[arg-type]
-        model=seed002_switching(),
+        model=model,
         rng=rng,
         lr=cfg.effective_lr,
         sneak=sneak,
         sneak_on=cfg.sneak and not is_dp,
         variation=None if is_dp else variation,
     )
-    dp_rscale = (
+    dp_rscale: list[NDArray[np.float64] | None] | None = (
         [variation.draw(s, salt=100 + i)[0] for i, s in enumerate(Network.weight_shapes(spec))]
         if is_dp and cfg.r_rsd > 0
         else None
@@ -464,7 +516,7 @@ def _train_binary(
                 trainer.states,
                 b,
                 rng=np.random.default_rng(deploy_rng.integers(2**63)),
-                program_flip=cfg.dp_program_flip if cfg.sneak else 0.0,
+                program_flip=sneak.dp_program_flip if cfg.sneak else 0.0,
                 r_scale=dp_rscale,
             )
             test_acc = _accuracy(trainer.net.predict(data.x_test, weights=ws), data.y_test)
@@ -485,10 +537,34 @@ def _train_binary(
             progress(epoch, cfg.epochs, rec)
     extra: dict[str, Any] = {
         "b_per_layer": b,
+        "sneak_rates": {
+            "rate_2phase": sneak.rate_2phase,
+            "rate_4phase": sneak.rate_4phase,
+            "dp_program_flip": sneak.dp_program_flip,
+        },
         "false_switches": trainer.false_switches,
         "effective_batch_size": 1,
     }
     return records, trainer.read_weights(), extra
+
+
+def net_spec(config: TrainingConfig, dataset: Dataset) -> NetSpec:
+    """Parse ``config.net`` against ``dataset`` and check it suits ``config.synapse``.
+
+    Raises
+    ------
+    ParameterError
+        Malformed spec, shape mismatch, or a conv layer with a binary crossbar synapse.
+    """
+    spec = parse_net(
+        config.net,
+        n_features=dataset.n_features,
+        image_shape=dataset.image_shape,
+        n_classes=dataset.n_classes,
+    )
+    if config.synapse in _BINARY and any(la.kind != "fc" for la in spec.layers):
+        raise ParameterError(f"synapse {config.synapse!r} supports dense nets only")
+    return spec
 
 
 def train(
@@ -515,17 +591,12 @@ def train(
         ``best_test_accuracy``, wall time, switch counts and every config setting.
     """
     if dataset is None:
-        dataset = load_dataset(config.dataset, split_seed=config.split_seed, data_dir=config.data_dir)
+        dataset = load_dataset(
+            config.dataset, split_seed=config.split_seed, data_dir=config.data_dir
+        )
     elif dataset.name != config.dataset:
         raise ParameterError(f"dataset {dataset.name!r} given for config {config.dataset!r}")
-    spec = parse_net(
-        config.net,
-        n_features=dataset.n_features,
-        image_shape=dataset.image_shape,
-        n_classes=dataset.n_classes,
-    )
-    if config.synapse in _BINARY and any(la.kind != "fc" for la in spec.layers):
-        raise ParameterError(f"synapse {config.synapse!r} supports dense nets only")
+    spec = net_spec(config, dataset)
     rng = np.random.default_rng([config.seed, 0x7A11])
     t0 = time.perf_counter()
     if config.synapse in _BINARY:

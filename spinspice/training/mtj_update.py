@@ -1,52 +1,64 @@
 """MTJ-GXNOR weight update of the 4T2R ternary synapse (seed 001 §4.1, §4.3, §4.4).
 
-Switching models are injected through the :class:`SwitchingModel` protocol (pulse width in
-seconds and drive voltage in, switching probability out). Two implementations live here:
-:class:`ClosedFormSwitching` (seed 001 eq. 16) and :class:`TableSwitching` (a simulated
-``width_s,psw`` table). The physics stage (``spinspice.spintronic_cells``) will be adapted to
-the protocol by the lead; this module does not import it.
+Switching probabilities come from the device model of :mod:`spinspice.spintronic_cells`
+through the :class:`SwitchingModel` protocol (pulse width and drive in, P_sw out):
 
-State machine (worked out from seed 001 Table 1, §4.1 and eq. 18–20)
---------------------------------------------------------------------
+* :class:`DeviceSwitching` wraps an :class:`~spinspice.spintronic_cells.mtj.MTJParams`
+  (default preset ``seed001-device-c``) and one of the closed forms of
+  :mod:`spinspice.spintronic_cells.switching` (default ``analytic``: seed 001 eq. 15
+  integrated over θ with the (I − I_c0) drive; ``analytic-hc`` is eq. 16 as printed).
+  Temperature uses :meth:`MTJParams.at_temperature` (θ0 ∝ √T, R_off(T) of Table 7).
+* :class:`TableSwitching` interpolates a ``width_s,psw`` CSV as written by
+  ``spinspice device psw`` (LLG Monte Carlo, SPICE) or by a circuit simulation.
+
+State machine (seed 001 Table 1, eq. 18–20 and the two examples of §4.4)
+-------------------------------------------------------------------------
 A synapse is two MTJs (R1, R2); ``on`` = P = R_on, ``off`` = AP = R_off::
 
     +1 = (on, off)    0s = (off, off)    0w = (on, on)    −1 = (off, on)
 
 so W = [R1 on] − [R2 on]. For an update value ΔW with κ = ⌊|ΔW|⌋ and ν = |ΔW| − κ:
 
-* sign(ΔW) > 0: the current can only switch R1 off→on (AP→P) and R2 on→off (P→AP);
-  R1 receives the κ pulse 1{κ≠0}·T_up, R2 the ν pulse |ν|·T_up (eq. 18–20, Table 2).
-* sign(ΔW) < 0: R1 can only go on→off (P→AP) with the ν pulse, R2 off→on (AP→P) with the
-  κ pulse.
+* sign(ΔW) > 0: R1 receives the κ pulse 1{κ≠0}·T_up in the direction off→on (AP→P), R2 the
+  ν pulse |ν|·T_up in the direction on→off (P→AP) (eq. 18–20; §4.4 example 1).
+* sign(ΔW) < 0: R1 receives the ν pulse on→off, R2 the κ pulse off→on (§4.4 example 2).
 
-Each MTJ that receives a pulse of width Δt and is not already in its target state switches
-with P_sw(Δt) from the injected model (independently), which gives eq. 17/24,
-Δw = sign(ΔW)·(1{κ≠0} + Bern(P_sw(ν·T_up))), when P_sw(T_up) ≈ 1. The full table:
+An MTJ that receives a pulse of width Δt and is not already in its target state switches
+with P_sw(Δt) (independently of the other), which is eq. 17/24,
+Δw = sign(ΔW)·(1{κ≠0} + Bern(P_sw(ν·T_up))), when P_sw(T_up) ≈ 1:
 
 ==========  ======  =============================================================
-W           ΔW      outcome (P1 = P_sw of the κ pulse, P2 = P_sw of the ν pulse)
+W           ΔW      outcome (Pκ = P_sw(T_up) if κ≠0 else 0, Pν = P_sw(|ν|·T_up))
 ==========  ======  =============================================================
-−1          > 0     +1: P1·P2; 0w: P1(1−P2); 0s: (1−P1)P2; stays: (1−P1)(1−P2)
-0s          > 0     +1: P1 (κ≠0 only; R2 is already off)
-0w          > 0     +1: P2 (R1 already on, only the ν-pulsed R2 can switch)
-+1          > 0     no MTJ can switch (saturated, the boundary of eq. 9 in hardware)
-+1          < 0     −1: P1·P2; 0s: P1'(R1 via ν)…  (mirror image of −1, ΔW > 0)
-0w          < 0     −1: P2 (R1 on→off with the ν pulse; seed 001 §4.4 example 2)
-0s          < 0     −1: P1 (κ≠0 only; R2 off→on with the κ pulse)
-−1          < 0     no MTJ can switch (seed 001 §4.4.1, last paragraph)
+−1          > 0     +1: Pκ·Pν; 0w: Pκ(1−Pν); 0s: (1−Pκ)Pν; stays: (1−Pκ)(1−Pν)
+0s          > 0     +1: Pκ (R2 is already off; the ν pulse cannot act)
+0w          > 0     +1: Pν (R1 is already on)
++1          > 0     nothing can switch (saturation = the boundary of eq. 9)
++1          < 0     mirror image of (−1, ΔW > 0)
+0w          < 0     −1: Pν (§4.4 example 2)
+0s          < 0     −1: Pκ
+−1          < 0     nothing can switch (§4.4.1, last paragraph)
 ==========  ======  =============================================================
 
-Note on seed 001 §4.1, "if ΔW > 0 … only a synapse with weight W = −1 or W = 0s can switch":
-with the current directions of eq. 18–20 a 0w synapse *can* go to +1 through its ν-pulsed
-R2 (exactly the mirror of §4.4 example 2), while 0s needs κ ≠ 0. The sentence therefore holds
-for the κ MTJ only; we implement the circuit (Table 1 + eq. 18–20), and the tests check
-both §4.4 examples. Consequence: 0s is a "strong" zero that ignores fractional updates and
-0w a "weak" zero that moves with them.
+Review notes (deviations from the seed's prose, kept on purpose):
 
-Leakage (seed 001 §4.4.2, last sentence): an MTJ of an updated synapse that receives *no*
-pulse but could switch in the present current direction flips with ``leak_prob``.
+* ν pulses only ever switch an MTJ *off* and κ pulses only switch one *on*. Hence 0s is
+  a "strong" zero that fractional updates cannot leave, and 0w a "weak" zero. Seed 001
+  §4.1 says "if ΔW > 0 … only W = −1 or W = 0s can switch"; with eq. 18–20 and both §4.4
+  examples it is 0w (and 0s only through κ ≠ 0). With |ΔW| < 1 everywhere, every synapse
+  drifts into 0s and training stalls; the update values must reach |ΔW| ≥ 1 sometimes.
+  :class:`~spinspice.training.loop.TrainingConfig` therefore scales ΔW by ``lr`` so that
+  large gradients produce κ = 1 (see ``docs/training.md``).
+* P_sw(T_up) of the default device at V_up = 1 V, T_up = 2 ns is ≈ 0.24 with the
+  ``analytic`` model (0.63/0.91 with eq. 16 as printed), not ≈ 1 as §4.1 assumes. We do not
+  tune the device to hide this; the summary reports P_sw(T_up) and ``--t-up``/``--v-up``
+  calibrate it (ENGINEERING_NOTES §5).
 
-Zero-width pulses: no current flows, so P_sw = 0 (eq. 16 itself would give ≈ 5·10⁻⁶ at
+Leakage (seed 001 §4.4.2, last sentence): in a synapse updated with κ = 0, the MTJ that
+receives no pulse may switch R_on → R_off through leakage currents; we flip it with
+probability ``leak_prob`` when it is on (the example's R2 of a 0w synapse).
+
+Zero-width pulses: no current flows, so P_sw = 0 (the closed forms would give ≈ 5·10⁻⁶ at
 Δt = 0 for θ0 = 0.345).
 """
 
@@ -54,79 +66,59 @@ from __future__ import annotations
 
 import csv
 import math
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Final, Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from spinspice.errors import ParameterError
+from spinspice.spintronic_cells.mtj import MTJParams
+from spinspice.spintronic_cells.presets import get_preset
+from spinspice.spintronic_cells.switching import (
+    MODELS,
+    psw_analytic,
+    psw_analytic_hc,
+    psw_precessional,
+    psw_thermal,
+)
 
 __all__ = [
-    "SEED001_TABLE3",
-    "SEED001_TABLE7",
-    "ClosedFormSwitching",
+    "DEFAULT_PRESET",
+    "DeviceSwitching",
     "DeviceVariation",
     "Direction",
     "MTJGxnorUpdater",
     "MTJUpdateSettings",
     "SwitchingModel",
     "TableSwitching",
-    "seed001_switching",
-    "seed001_temperature_point",
     "weights_from_mtj",
 ]
 
 F64 = NDArray[np.float64]
 Direction = Literal["AP->P", "P->AP"]
+ModelName = Literal["analytic", "analytic-hc", "thermal", "precessional"]
 
-#: Seed 001 Table 3 (MTJ device C of its ref. [18]; CMOS rows): θ0 [rad], R_on/R_off [Ω],
-#: V_up [V], T_up [s]; C [A·s] = 2·I_c0/(α·γ·μ0·Ms) is given in the brief as 3.566e-13.
-SEED001_TABLE3: Final[dict[str, float]] = {
-    "theta0": 0.345,
-    "c_As": 3.566e-13,
-    "r_on_ohm": 1500.0,
-    "r_off_ohm": 2500.0,
-    "v_up_V": 1.0,
-    "t_up_s": 2e-9,
-}
-
-#: Seed 001 Table 7: temperature [K] → (R_off [Ω], θ0 [rad]); R_on is temperature-independent.
-SEED001_TABLE7: Final[dict[float, tuple[float, float]]] = {
-    260.0: (2780.0, 0.3187),
-    273.0: (2690.0, 0.3266),
-    300.0: (2500.0, 0.345),
-    333.0: (2270.0, 0.3617),
-    373.0: (2000.0, 0.3827),
-}
+#: Device preset used when none is named (seed 001 Table 3, device C).
+DEFAULT_PRESET = "seed001-device-c"
 
 
-def seed001_temperature_point(temperature_K: float) -> tuple[float, float]:
-    """(R_off [Ω], θ0 [rad]) at ``temperature_K``, linear interpolation of seed 001 Table 7.
-
-    Raises
-    ------
-    ParameterError
-        Outside the tabulated range 260–373 K (no extrapolation).
-    """
-    temps = np.array(sorted(SEED001_TABLE7))
-    if not temps[0] <= temperature_K <= temps[-1]:
-        raise ParameterError(
-            f"temperature {temperature_K} K outside seed 001 Table 7 range "
-            f"[{temps[0]:.0f}, {temps[-1]:.0f}] K"
-        )
-    roff = np.array([SEED001_TABLE7[t][0] for t in temps])
-    th = np.array([SEED001_TABLE7[t][1] for t in temps])
-    return float(np.interp(temperature_K, temps, roff)), float(np.interp(temperature_K, temps, th))
+def _check_direction(direction: str) -> Direction:
+    if direction == "AP->P":
+        return "AP->P"
+    if direction == "P->AP":
+        return "P->AP"
+    raise ParameterError(f"direction must be 'AP->P' or 'P->AP', got {direction!r}")
 
 
 @runtime_checkable
 class SwitchingModel(Protocol):
     """Probability that an MTJ switches under one write pulse.
 
-    Conventions: P = on = R_on (low resistance), AP = off = R_off. ``direction`` names the
-    transition attempted; the device is assumed to be in the starting state of it.
+    Conventions (those of :mod:`spinspice.spintronic_cells.mtj`): P = on = R_on, AP = off
+    = R_off. ``direction`` names the transition attempted; the device is in its start state.
     """
 
     def psw(
@@ -147,7 +139,7 @@ class SwitchingModel(Protocol):
         direction:
             ``"AP->P"`` or ``"P->AP"``.
         voltage_V:
-            Voltage across the MTJ during the pulse (scalar or broadcastable array).
+            Voltage straight across the MTJ during the pulse, V (scalar or broadcastable).
         r_scale, theta0_scale:
             Per-device multiplicative deviations of the resistance and of θ0 (device-to-
             device variation, broadcastable to ``width_s``); ``None`` = nominal device.
@@ -155,58 +147,119 @@ class SwitchingModel(Protocol):
         ...
 
 
-def _erf(x: F64) -> F64:
-    from scipy.special import erf
-
-    out: F64 = np.asarray(erf(x), dtype=np.float64)
-    return out
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ClosedFormSwitching:
-    """Seed 001 eq. 16: P_sw(Δt) = 1 − erf(π / (2√2·θ0·exp(Δt·V/(C·R)))).
-
-    R is the resistance of the starting state (R_off for AP→P, R_on for P→AP).
+class DeviceSwitching:
+    """P_sw from the physics stage's device model (:mod:`spinspice.spintronic_cells`).
 
     Attributes
     ----------
-    theta0:
-        θ0, standard deviation of the initial magnetisation angle, rad. Seed 001 Table 3:
-        0.345 at 300 K.
-    c_As:
-        C = 2·I_c0/(α·γ·μ0·Ms), A·s. 3.566e-13 for seed 001 Table 3.
-    r_on_ohm:
-        R_on (P state), Ω. Seed 001 Table 3: 1500.
-    r_off_ohm:
-        R_off (AP state), Ω. Seed 001 Table 3: 2500.
-    c_p_to_ap_As, theta0_p_to_ap:
-        Optional different C and θ0 for the P→AP direction (I_c0 is larger for P→AP, seed
-        002 §2.3); ``None`` = same as AP→P.
+    params:
+        Device parameters (e.g. ``get_preset("seed001-device-c")``).
+    model:
+        Closed form of :mod:`spinspice.spintronic_cells.switching`: ``analytic`` (default;
+        seed 001 eq. 15 with drive I − I_c0), ``analytic-hc`` (eq. 16 as printed),
+        ``thermal`` or ``precessional`` (seed 002 eq. 5).
 
     Notes
     -----
-    With the Table 3 numbers, V = 1 V and Δt = T_up = 2 ns the probability is ≈ 0.91 from
-    P (R_on) and ≈ 0.63 from AP (R_off), not ≈ 1 as seed 001 §4.1 assumes. We keep that.
+    A voltage V straight across the MTJ drives I = V / (R(start state, V)·r_scale).
+    θ0 variation is supported for ``analytic`` and ``analytic-hc``, whose θ0 enters only
+    as the 1/θ0 factor of the erf argument (the formula is the one of
+    :func:`~spinspice.spintronic_cells.switching.psw_analytic`; a test checks that both
+    agree).
     """
 
-    theta0: float
-    c_As: float
-    r_on_ohm: float
-    r_off_ohm: float
-    c_p_to_ap_As: float | None = None
-    theta0_p_to_ap: float | None = None
+    params: MTJParams
+    model: ModelName = "analytic"
 
     def __post_init__(self) -> None:
-        for name in ("theta0", "c_As", "r_on_ohm", "r_off_ohm"):
-            v = getattr(self, name)
-            if not (math.isfinite(v) and v > 0):
-                raise ParameterError(f"ClosedFormSwitching.{name} must be > 0, got {v}")
-        for name in ("c_p_to_ap_As", "theta0_p_to_ap"):
-            v = getattr(self, name)
-            if v is not None and not (math.isfinite(v) and v > 0):
-                raise ParameterError(f"ClosedFormSwitching.{name} must be > 0, got {v}")
-        if self.r_off_ohm <= self.r_on_ohm:
-            raise ParameterError("r_off_ohm must exceed r_on_ohm")
+        if not isinstance(self.params, MTJParams):
+            raise ParameterError("DeviceSwitching.params must be an MTJParams")
+        if self.model not in MODELS:
+            raise ParameterError(
+                f"unknown switching model {self.model!r}; use one of {', '.join(MODELS)}"
+            )
+
+    @classmethod
+    def from_preset(
+        cls,
+        name: str = DEFAULT_PRESET,
+        *,
+        model: ModelName = "analytic",
+        temperature_K: float | None = None,
+        theta0_rad: float | None = None,
+    ) -> DeviceSwitching:
+        """Device of preset ``name``, optionally at another temperature or with another θ0.
+
+        ``temperature_K`` applies :meth:`MTJParams.at_temperature` (θ0 ∝ √T, R_off(T) from
+        seed 001 Table 7, 260–373 K); ``theta0_rad`` then overrides θ0 (Table 6 sweep).
+        """
+        p = get_preset(name)
+        if temperature_K is not None:
+            p = p.at_temperature(temperature_K)
+        if theta0_rad is not None:
+            p = replace(p, theta0_rad=theta0_rad)
+        return cls(params=p, model=model)
+
+    def psw_current(
+        self,
+        width_s: F64,
+        *,
+        direction: Direction,
+        current_A: F64 | float,
+        theta0_scale: F64 | None = None,
+    ) -> F64:
+        """P_sw for current pulses of magnitude ``current_A`` (A) in the switching polarity."""
+        d = _check_direction(direction)
+        w = np.asarray(width_s, dtype=np.float64)
+        if np.any(~np.isfinite(w)) or np.any(w < 0):
+            raise ParameterError("pulse widths must be finite and >= 0 s")
+        i = np.abs(np.asarray(current_A, dtype=np.float64))
+        p = self.params
+        if theta0_scale is None:
+            if self.model == "analytic":
+                out = psw_analytic(p, i, w, d)
+            elif self.model == "analytic-hc":
+                # eq. 16 depends on V/R = I only.
+                out = psw_analytic_hc(p, i, 1.0, w, d)
+            elif self.model == "thermal":
+                out = psw_thermal(p, i, w, d)
+            else:
+                out = psw_precessional(p, i, w, d)
+        else:
+            if self.model not in ("analytic", "analytic-hc"):
+                raise ParameterError(
+                    f"θ0 variation needs model 'analytic' or 'analytic-hc', not {self.model!r}"
+                )
+            from scipy.special import erf
+
+            th = p.theta0_rad * np.asarray(theta0_scale, dtype=np.float64)
+            c = p.charge_constant(d)
+            drive = np.maximum(i - p.ic0(d), 0.0) if self.model == "analytic" else i
+            arg = math.pi / (2.0 * math.sqrt(2.0) * th) * np.exp(-w * drive / c)
+            out = 1.0 - np.asarray(erf(arg), dtype=np.float64)
+            if self.model == "analytic":
+                out = np.where(i > p.ic0(d), out, 0.0)
+        res: F64 = np.where(w > 0, np.clip(out, 0.0, 1.0), 0.0)
+        return res
+
+    def current(
+        self, direction: Direction, voltage_V: F64 | float, r_scale: F64 | None = None
+    ) -> F64:
+        """I = |V| / (R(start state, V)·r_scale), A, for a voltage straight across the MTJ."""
+        d = _check_direction(direction)
+        state: Literal["AP", "P"] = "AP" if d == "AP->P" else "P"
+        v = np.abs(np.asarray(voltage_V, dtype=np.float64))
+        if v.ndim == 0:
+            r = np.asarray(self.params.resistance(state, float(v)), dtype=np.float64)
+        else:  # R(V) of the device model, evaluated once per distinct voltage
+            uniq, inv = np.unique(v, return_inverse=True)
+            r_u = np.array([self.params.resistance(state, float(u)) for u in uniq])
+            r = r_u[inv].reshape(v.shape)
+        if r_scale is not None:
+            r = r * np.asarray(r_scale, dtype=np.float64)
+        out: F64 = v / r
+        return out
 
     def psw(
         self,
@@ -217,48 +270,50 @@ class ClosedFormSwitching:
         r_scale: F64 | None = None,
         theta0_scale: F64 | None = None,
     ) -> F64:
-        """Eq. 16 (see :class:`SwitchingModel` for the arguments)."""
-        w = np.asarray(width_s, dtype=np.float64)
-        if direction == "AP->P":
-            r, c, th = self.r_off_ohm, self.c_As, self.theta0
-        elif direction == "P->AP":
-            r = self.r_on_ohm
-            c = self.c_As if self.c_p_to_ap_As is None else self.c_p_to_ap_As
-            th = self.theta0 if self.theta0_p_to_ap is None else self.theta0_p_to_ap
-        else:
-            raise ParameterError(f"direction must be 'AP->P' or 'P->AP', got {direction!r}")
-        rr = r if r_scale is None else r * np.asarray(r_scale, dtype=np.float64)
-        tt = th if theta0_scale is None else th * np.asarray(theta0_scale, dtype=np.float64)
-        v = np.abs(np.asarray(voltage_V, dtype=np.float64))
-        expo = np.minimum(w * v / (c * rr), 50.0)
-        arg = math.pi / (2.0 * math.sqrt(2.0) * tt * np.exp(expo))
-        p = 1.0 - _erf(arg)
-        out: F64 = np.where(w > 0, np.clip(p, 0.0, 1.0), 0.0)
-        return out
+        """P_sw for voltage pulses (see :class:`SwitchingModel`)."""
+        i = self.current(direction, voltage_V, r_scale)
+        return self.psw_current(
+            width_s, direction=direction, current_A=i, theta0_scale=theta0_scale
+        )
 
 
-def seed001_switching(
-    *, theta0: float | None = None, r_off_ohm: float | None = None
-) -> ClosedFormSwitching:
-    """:class:`ClosedFormSwitching` with seed 001 Table 3 numbers (θ0, R_off overridable)."""
-    t = SEED001_TABLE3
-    return ClosedFormSwitching(
-        theta0=t["theta0"] if theta0 is None else theta0,
-        c_As=t["c_As"],
-        r_on_ohm=t["r_on_ohm"],
-        r_off_ohm=t["r_off_ohm"] if r_off_ohm is None else r_off_ohm,
-    )
+def _read_psw_csv(path: str | Path) -> tuple[tuple[float, ...], tuple[float, ...], str, float]:
+    """(widths, psw, from_state or '', voltage or nan) of one ``width_s,psw`` CSV."""
+    pp = Path(path)
+    if not pp.is_file():
+        raise ParameterError(f"switching table not found: {pp}")
+    with pp.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames is None or not {"width_s", "psw"} <= set(reader.fieldnames):
+            raise ParameterError(f"{pp}: CSV needs columns width_s,psw")
+        raw = list(reader)
+    try:
+        rows = sorted((float(r["width_s"]), float(r["psw"])) for r in raw)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"{pp}: non-numeric value ({exc})") from exc
+    if not rows:
+        raise ParameterError(f"{pp}: no rows")
+    states = {r.get("from_state") or "" for r in raw}
+    volts = {r.get("voltage_V") or "" for r in raw}
+    if len(states) > 1 or len(volts) > 1:
+        raise ParameterError(f"{pp}: one start state and one voltage per table, please")
+    state = states.pop()
+    vtxt = volts.pop()
+    try:
+        volt = float(vtxt) if vtxt else math.nan
+    except ValueError as exc:
+        raise ParameterError(f"{pp}: bad voltage_V {vtxt!r}") from exc
+    return tuple(r[0] for r in rows), tuple(r[1] for r in rows), state, volt
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TableSwitching:
-    """Switching probability interpolated from a (pulse width, P_sw) table.
+    """Switching probability interpolated from (pulse width, P_sw) tables.
 
-    The table is measured at one drive voltage ``voltage_V`` (e.g. a Monte-Carlo LLG run of
-    the physics stage, CSV columns ``width_s,psw``). Other voltages and device resistance
-    deviations are mapped onto the table with the scaling law of seed 001 eq. 16, where P_sw
-    depends on Δt·V/R only: effective width = width · (V/voltage_V) / r_scale. θ0 variation
-    has no such mapping and is rejected.
+    A table holds one drive voltage, nominal devices (e.g. ``spinspice device psw --model
+    llg`` or a circuit simulation of the 4T2R update). Asking for another voltage, or for
+    device variation, raises :class:`ParameterError`: use :class:`DeviceSwitching` for
+    those studies.
 
     Attributes
     ----------
@@ -269,7 +324,7 @@ class TableSwitching:
     psw_p_to_ap:
         P_sw for P→AP (``None`` = same table as AP→P).
     voltage_V:
-        Drive voltage at which the table was produced, V (default 1.0 = seed 001 V_up).
+        Drive voltage at which the tables were produced, V.
     """
 
     widths_s: tuple[float, ...]
@@ -278,14 +333,14 @@ class TableSwitching:
     voltage_V: float = 1.0
 
     def __post_init__(self) -> None:
-        w = np.asarray(self.widths_s)
+        w = np.asarray(self.widths_s, dtype=np.float64)
         if w.ndim != 1 or len(w) < 2 or np.any(np.diff(w) <= 0) or w[0] < 0:
             raise ParameterError("TableSwitching.widths_s must be >= 2 increasing widths >= 0")
         for name in ("psw_ap_to_p", "psw_p_to_ap"):
             p = getattr(self, name)
             if p is None:
                 continue
-            pa = np.asarray(p)
+            pa = np.asarray(p, dtype=np.float64)
             if pa.shape != w.shape:
                 raise ParameterError(f"TableSwitching.{name} needs one value per width")
             if np.any(~np.isfinite(pa)) or np.any(pa < 0) or np.any(pa > 1):
@@ -295,35 +350,48 @@ class TableSwitching:
 
     @classmethod
     def from_csv(
-        cls,
-        path: str | Path,
-        *,
-        path_p_to_ap: str | Path | None = None,
-        voltage_V: float = 1.0,
+        cls, paths: Sequence[str | Path], *, voltage_V: float | None = None
     ) -> TableSwitching:
-        """Read CSV(s) with header ``width_s,psw`` (one row per width, sorted or not)."""
+        """Read one or two CSVs with columns ``width_s,psw`` (``spinspice device psw``).
 
-        def _read(p: str | Path) -> tuple[tuple[float, ...], tuple[float, ...]]:
-            pp = Path(p)
-            if not pp.is_file():
-                raise ParameterError(f"switching table not found: {pp}")
-            with pp.open(newline="") as fh:
-                reader = csv.DictReader(fh)
-                if reader.fieldnames is None or not {"width_s", "psw"} <= set(reader.fieldnames):
-                    raise ParameterError(f"{pp}: CSV needs columns width_s,psw")
-                try:
-                    rows = sorted((float(r["width_s"]), float(r["psw"])) for r in reader)
-                except ValueError as exc:
-                    raise ParameterError(f"{pp}: non-numeric value ({exc})") from exc
-            return tuple(r[0] for r in rows), tuple(r[1] for r in rows)
-
-        w, p = _read(path)
-        p2: tuple[float, ...] | None = None
-        if path_p_to_ap is not None:
-            w2, p2 = _read(path_p_to_ap)
-            if w2 != w:
-                raise ParameterError("both direction tables must use the same widths")
-        return cls(widths_s=w, psw_ap_to_p=p, psw_p_to_ap=p2, voltage_V=voltage_V)
+        A ``from_state`` column (AP or P) assigns a table to its direction; with a single
+        table it serves both directions. The voltage is the ``voltage_V`` column, else the
+        argument.
+        """
+        if not 1 <= len(paths) <= 2:
+            raise ParameterError("give one or two switching tables (one per direction)")
+        tables = [_read_psw_csv(p) for p in paths]
+        volts = {t[3] for t in tables if not math.isnan(t[3])}
+        if voltage_V is not None:
+            volts.add(float(voltage_V))
+        if len(volts) != 1 or not all(math.isclose(v, next(iter(volts))) for v in volts):
+            raise ParameterError(
+                "switching tables need one common drive voltage (voltage_V column or argument)"
+            )
+        volt = next(iter(volts))
+        by_dir: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {}
+        for (w, p, state, _), path in zip(tables, paths, strict=True):
+            if state not in ("", "AP", "P"):
+                raise ParameterError(f"{path}: from_state must be AP or P, got {state!r}")
+            key = {"AP": "AP->P", "P": "P->AP", "": "both"}[state]
+            if key in by_dir:
+                raise ParameterError(f"two switching tables for {key}")
+            by_dir[key] = (w, p)
+        if len(tables) == 2 and "both" in by_dir:
+            raise ParameterError("with two tables each needs a from_state column (AP, P)")
+        if "both" in by_dir:
+            w, p = by_dir["both"]
+            return cls(widths_s=w, psw_ap_to_p=p, psw_p_to_ap=None, voltage_V=volt)
+        first = by_dir.get("AP->P") or by_dir["P->AP"]
+        second = by_dir.get("P->AP")
+        if second is not None and second[0] != first[0]:
+            raise ParameterError("both direction tables must use the same widths")
+        return cls(
+            widths_s=first[0],
+            psw_ap_to_p=first[1],
+            psw_p_to_ap=None if second is None else second[1],
+            voltage_V=volt,
+        )
 
     def psw(
         self,
@@ -335,17 +403,20 @@ class TableSwitching:
         theta0_scale: F64 | None = None,
     ) -> F64:
         """Interpolated P_sw (clamped to the table ends; 0 for zero-width pulses)."""
-        if theta0_scale is not None and np.any(np.asarray(theta0_scale) != 1.0):
-            raise ParameterError("TableSwitching cannot apply θ0 variation (no scaling law)")
-        if direction == "AP->P" or self.psw_p_to_ap is None:
-            table = self.psw_ap_to_p
-        else:
-            table = self.psw_p_to_ap
+        d = _check_direction(direction)
+        if r_scale is not None or theta0_scale is not None:
+            raise ParameterError(
+                "a P_sw table describes nominal devices; use the device model for variation"
+            )
+        v = np.abs(np.asarray(voltage_V, dtype=np.float64))
+        if not np.allclose(v, self.voltage_V, rtol=1e-6):
+            raise ParameterError(
+                f"the P_sw table was made at {self.voltage_V:g} V; it cannot be used at "
+                f"{np.unique(v)} V (use the device model, or a table made at that voltage)"
+            )
+        table = self.psw_ap_to_p if d == "AP->P" or self.psw_p_to_ap is None else self.psw_p_to_ap
         w = np.asarray(width_s, dtype=np.float64)
-        eff = w * (np.abs(np.asarray(voltage_V, dtype=np.float64)) / self.voltage_V)
-        if r_scale is not None:
-            eff = eff / np.asarray(r_scale, dtype=np.float64)
-        p = np.interp(eff, np.asarray(self.widths_s), np.asarray(table))
+        p = np.interp(w, np.asarray(self.widths_s), np.asarray(table))
         out: F64 = np.where(w > 0, p, 0.0)
         return out
 
@@ -402,8 +473,8 @@ class MTJUpdateSettings:
     v_up_V:
         Update voltage V_up across the MTJ, V. Seed 001 Table 3: 1 V.
     leak_prob:
-        Probability that an unpulsed but switchable MTJ of an updated synapse flips (leakage,
-        seed 001 §4.4.2). Default 0.
+        Probability that the unpulsed MTJ of a synapse updated with κ = 0 switches
+        R_on → R_off through leakage currents (seed 001 §4.4.2, example 2). Default 0.
     """
 
     t_up_s: float = 2e-9
@@ -535,12 +606,17 @@ class MTJGxnorUpdater:
         can2 = upd & (arr.r2_on != r2_target_on)
         p1 = self._switch_prob(arr, 0, w1, arr.r1_on, can1 & (w1 > 0))
         p2 = self._switch_prob(arr, 1, w2, arr.r2_on, can2 & (w2 > 0))
-        leak = self.settings.leak_prob
-        if leak > 0:
-            p1 = np.where(can1 & (w1 == 0), leak, p1)
-            p2 = np.where(can2 & (w2 == 0), leak, p2)
         flip1 = rng.random(d.shape) < p1
         flip2 = rng.random(d.shape) < p2
+        leak = self.settings.leak_prob
+        if leak > 0:
+            # κ = 0: the κ-MTJ (R1 for ΔW > 0, R2 for ΔW < 0) gets no pulse; if on, it may
+            # leak R_on → R_off (seed 001 §4.4.2). Independent draws, taken only when used.
+            quiet = upd & (kappa == 0)
+            l1 = quiet & pos & arr.r1_on & (rng.random(d.shape) < leak)
+            l2 = quiet & neg & arr.r2_on & (rng.random(d.shape) < leak)
+            flip1 |= l1
+            flip2 |= l2
         arr.r1_on ^= flip1
         arr.r2_on ^= flip2
         n = int(flip1.sum() + flip2.sum())
