@@ -385,11 +385,12 @@ def device_fit(preset: str, trials: int, seed: int, out_path: Path) -> None:
 
 def _register_subcommands() -> None:
     """Commands that live in their own modules (imported lazily by click at call time)."""
+    from spinspice.cli_arrays import corners, energy
     from spinspice.cli_sneak import sneak
     from spinspice.cli_train import train
 
-    cli.add_command(train)
-    cli.add_command(sneak)
+    for command in (corners, energy, sneak, train):
+        cli.add_command(command)
 
 
 _register_subcommands()

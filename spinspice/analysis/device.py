@@ -99,8 +99,15 @@ def spice_switching(
     for start in range(0, n, batch):
         idx = np.arange(start, min(start + batch, n))
         times[idx], dt = _spice_batch(
-            fit, draws, idx, from_state=from_state, voltage_V=voltage_V,
-            duration_s=duration_s, kind=kind, runner=runner, rise_s=rise_s,
+            fit,
+            draws,
+            idx,
+            from_state=from_state,
+            voltage_V=voltage_V,
+            duration_s=duration_s,
+            kind=kind,
+            runner=runner,
+            rise_s=rise_s,
         )
         elapsed += dt
     return SpiceSwitching(times, draws, elapsed)
@@ -121,12 +128,21 @@ def _spice_batch(
     v = voltage_V if from_state == "AP" else -voltage_V
     delay = 10e-12
     elements: list[Element] = [
-        VoltageSource("Vp", "a", GROUND, Pulse(0.0, v, delay, rise_s, rise_s, duration_s, 10 * duration_s))
+        VoltageSource(
+            "Vp", "a", GROUND, Pulse(0.0, v, delay, rise_s, rise_s, duration_s, 10 * duration_s)
+        )
     ]
     for k in idx:
         elements.append(
-            mtj_model.instance(kind, f"m{k}", "a", GROUND, l_ap2p=draws.l_ap2p[k],
-                               l_p2ap=draws.l_p2ap[k], state=from_state)
+            mtj_model.instance(
+                kind,
+                f"m{k}",
+                "a",
+                GROUND,
+                l_ap2p=draws.l_ap2p[k],
+                l_p2ap=draws.l_p2ap[k],
+                state=from_state,
+            )
         )
     osdi: tuple[Path, ...] = ()
     if kind == "behavioural":
@@ -193,17 +209,37 @@ def psw_table(
     low = high = np.full(widths.size, np.nan)
     n_used = 0
     if model in MODELS:
-        psw = switching_probability(p, from_state=from_state, voltage_V=voltage_V, widths_s=widths, model=model)  # type: ignore[arg-type]
+        psw = switching_probability(
+            p,
+            from_state=from_state,
+            voltage_V=voltage_V,
+            widths_s=widths,
+            model=model,  # type: ignore[arg-type]
+        )
     elif model == "llg":
-        res = run_llg(p, from_state=from_state, voltage_V=voltage_V, duration_s=float(widths.max()),
-                      n_trials=trials, seed=seed, n_trace=0)
+        res = run_llg(
+            p,
+            from_state=from_state,
+            voltage_V=voltage_V,
+            duration_s=float(widths.max()),
+            n_trials=trials,
+            seed=seed,
+            n_trace=0,
+        )
         psw, low, high = res.psw_at(widths)
         n_used = trials
     else:
         if fit is None:
             raise ParameterError("the spice model needs a behavioural fit (spinspice device fit)")
-        sw = spice_switching(fit, from_state=from_state, voltage_V=voltage_V,
-                             duration_s=float(widths.max()), n=trials, seed=seed, kind=mtj_kind)
+        sw = spice_switching(
+            fit,
+            from_state=from_state,
+            voltage_V=voltage_V,
+            duration_s=float(widths.max()),
+            n=trials,
+            seed=seed,
+            kind=mtj_kind,
+        )
         psw = sw.psw_at(widths)
         low, high = wilson(psw * trials, trials)
         n_used = trials

@@ -86,7 +86,11 @@ def run_update(
     if plan.kind == "osdi":
         import tempfile
 
-        osdi = (compile_va(mtj_model.verilog_a_source(), Path(tempfile.gettempdir()) / "spinspice-osdi"),)
+        osdi = (
+            compile_va(
+                mtj_model.verilog_a_source(), Path(tempfile.gettempdir()) / "spinspice-osdi"
+            ),
+        )
     sim = (backend or NgspiceSubprocess()).run(render_circuit(plan.circuit, osdi=osdi))
     tran = sim.plot("tran")
     t = tran.scale
@@ -119,7 +123,9 @@ def run_update(
                 if (i_mtj > 0 and start[m, n, j]) or (i_mtj < 0 and not start[m, n, j]):
                     d = fit.direction("AP->P" if i_mtj > 0 else "P->AP")
                     p_model[m, n, j] = float(
-                        d.cdf(abs(i_mtj), np.array([width + MIDPOINT_DELAY * fit.tsw_s]), fit.tsw_s)[0]
+                        d.cdf(
+                            abs(i_mtj), np.array([width + MIDPOINT_DELAY * fit.tsw_s]), fit.tsw_s
+                        )[0]
                     )
             s1 = "AP" if end[m, n, 0] else "P"
             s2 = "AP" if end[m, n, 1] else "P"
@@ -205,9 +211,16 @@ def repeat_cell_update(
         cols = min(batch, n - start)
         arr = Array4T2RDesign(synapse=design, rows=1, cols=cols, wire=WireModel(r_per_m_ohm=1e3))
         weights = np.full((1, cols), start_weight, dtype=object)
-        plan = update_circuit(arr, weights, fit, scheme="general",
-                              delta_w=np.full((1, cols), float(delta_w)), pulse=pulse,
-                              seed=seed + b, kind=kind)
+        plan = update_circuit(
+            arr,
+            weights,
+            fit,
+            scheme="general",
+            delta_w=np.full((1, cols), float(delta_w)),
+            pulse=pulse,
+            seed=seed + b,
+            kind=kind,
+        )
         res = run_update(plan, fit, backend=backend)
         finals.append(res.final_weights[0])
         p_model.append(res.p_model[0])

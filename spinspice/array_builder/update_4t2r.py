@@ -21,9 +21,9 @@ u1 = u2 = V_up and ū1 = ū2 = −V_up on the driven column and the row outputs 
 Schemes:
 
 * ``general`` (eq. 18–20): ΔW per cell is an input; columns are updated one after the
-  other, column n in time slot n. Deviation from the seed: idle columns sit at 0 V instead
-  of u = −V_dd. Our transistors' bodies are tied to their input lines (see
-  :func:`~spinspice.array_builder.synapse_4t2r.synapse_subcircuit`), and −V_dd on a PMOS
+  other, one time slot per column with a nonzero ΔW. Deviation from the seed: idle
+  columns sit at 0 V instead of u = −V_dd. Our transistors' bodies are tied to their input
+  lines (see :func:`~spinspice.array_builder.synapse_4t2r.synapse_subcircuit`), and −V_dd on a PMOS
   body would forward-bias its drain junction by ~1 V; at 0 V an idle cell has 0 V across
   it (output grounded) whatever its gates do, which is the purpose of the seed's choice.
 * ``sgd`` (eq. 21–24): all cells in parallel in one slot; the column inputs keep the
@@ -102,7 +102,12 @@ class UpdatePulse:
     def __post_init__(self) -> None:
         for name in ("v_up_V", "t_up_s", "rise_s", "gap_s"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, int | float)
+                or not math.isfinite(v)
+                or v <= 0
+            ):
                 raise ParameterError(f"{name} must be > 0, got {v!r}")
 
     @property
@@ -147,13 +152,21 @@ def synapse_mtj_subcircuit(design: Synapse4T2RDesign, kind: mtj_model.MTJModelKi
         Mosfet(f"{prefix}n1", "f1", "e1n", "ub1", "ub1", t.nmos_model, t.wn_m, t.l_m, el),
         Mosfet(f"{prefix}p2", "f2", "e2p", "u2", "u2", t.pmos_model, t.wp_m, t.l_m, el),
         Mosfet(f"{prefix}n2", "f2", "e2n", "ub2", "ub2", t.nmos_model, t.wn_m, t.l_m, el),
-        mtj_model.parametric_instance(kind, "m1", "f1", "out", l_ap2p=Param("la1"),
-                                      l_p2ap=Param("lp1"), s0=Param("s1")),
-        mtj_model.parametric_instance(kind, "m2", "f2", "out", l_ap2p=Param("la2"),
-                                      l_p2ap=Param("lp2"), s0=Param("s2")),
+        mtj_model.parametric_instance(
+            kind, "m1", "f1", "out", l_ap2p=Param("la1"), l_p2ap=Param("lp1"), s0=Param("s1")
+        ),
+        mtj_model.parametric_instance(
+            kind, "m2", "f2", "out", l_ap2p=Param("la2"), l_p2ap=Param("lp2"), s0=Param("s2")
+        ),
     )
-    defaults = {"la1": math.log(2.0), "lp1": math.log(2.0), "s1": 1.0,
-                "la2": math.log(2.0), "lp2": math.log(2.0), "s2": 0.0}
+    defaults = {
+        "la1": math.log(2.0),
+        "lp1": math.log(2.0),
+        "s1": 1.0,
+        "la2": math.log(2.0),
+        "lp2": math.log(2.0),
+        "s2": 0.0,
+    }
     return Subcircuit(name=SUBCKT_MTJ, ports=PORTS, elements=elements, params=defaults)
 
 
@@ -180,7 +193,7 @@ class UpdatePlan:
     kind:
         MTJ model kind.
     slot_of_column:
-        Slot index in which each column is driven.
+        Slot index in which each column is driven (−1: never driven, general scheme).
     stop_s:
         End of the simulated window, s.
     """
@@ -200,7 +213,9 @@ class UpdatePlan:
     pulse: UpdatePulse
 
 
-def _windows_pwl(windows: list[tuple[float, float, float]], default: float, rise: float) -> Pwl | Dc:
+def _windows_pwl(
+    windows: list[tuple[float, float, float]], default: float, rise: float
+) -> Pwl | Dc:
     """Piecewise-constant waveform: ``default`` except ``level`` over each (start, end)
     window (edges of ``rise`` starting at start and at end). Windows must be ordered and
     disjoint."""
@@ -216,7 +231,9 @@ def _windows_pwl(windows: list[tuple[float, float, float]], default: float, rise
 
 def _check_weights(design: Array4T2RDesign, weights: np.ndarray) -> None:
     if weights.shape != (design.rows, design.cols):
-        raise ParameterError(f"weights have shape {weights.shape}, expected {(design.rows, design.cols)}")
+        raise ParameterError(
+            f"weights have shape {weights.shape}, expected {(design.rows, design.cols)}"
+        )
     for w in weights.ravel():
         parse_weight(w)
 
@@ -264,7 +281,11 @@ def update_circuit(
         kappa, nu = kappa_nu(dw)
         x = np.ones(n_cols, dtype=int)
         y = np.zeros(m_rows)
-        slot_of_column = np.arange(n_cols)
+        # one slot per column that has anything to update; the others are never driven
+        active_cols = np.nonzero(np.any(dw != 0, axis=0))[0]
+        slot_of_column = np.full(n_cols, -1)
+        slot_of_column[active_cols] = np.arange(active_cols.size)
+        x[slot_of_column < 0] = 0
     elif scheme == "sgd":
         if errors is None or inputs is None or delta_w is not None:
             raise ParameterError("the sgd scheme takes errors (length M) and inputs (length N)")
@@ -286,7 +307,7 @@ def update_circuit(
     vdd = design.synapse.technology.vdd_V
     v_up = pulse.v_up_V
     rise = pulse.rise_s
-    n_slots = int(slot_of_column.max()) + 1
+    n_slots = max(int(slot_of_column.max()) + 1, 1)
     stop = n_slots * pulse.slot_s
 
     # Column inputs: driven during their slot (u at x·V_up, ū at −x·V_up), else 0 V.
@@ -315,28 +336,40 @@ def update_circuit(
         row_r_ohm=r_seg,
         row_c_F=c_seg,
         cell_params={
-            "la1": grid(draws1.l_ap2p), "lp1": grid(draws1.l_p2ap), "s1": grid(s1),
-            "la2": grid(draws2.l_ap2p), "lp2": grid(draws2.l_p2ap), "s2": grid(s2),
+            "la1": grid(draws1.l_ap2p),
+            "lp1": grid(draws1.l_p2ap),
+            "s1": grid(s1),
+            "la2": grid(draws2.l_ap2p),
+            "lp2": grid(draws2.l_p2ap),
+            "s2": grid(s2),
         },
     )
     elements.append(arr)
     for n in range(n_cols):
-        k = int(slot_of_column[n])
+        k = max(int(slot_of_column[n]), 0)  # undriven columns (x = 0) stay at 0 V anyway
         start = k * pulse.slot_s + rise
         end = pulse.control_start(k) + pulse.t_up_s + 2 * rise
         for line, sign in (("u1", 1), ("u2", 1), ("ub1", -1), ("ub2", -1)):
             level = sign * x[n] * v_up
             elements.append(
-                VoltageSource(sense_name(line, n + 1), arr.col_end(line, n + 1), GROUND,
-                              _windows_pwl([(start, end, level)], 0.0, rise))
+                VoltageSource(
+                    sense_name(line, n + 1),
+                    arr.col_end(line, n + 1),
+                    GROUND,
+                    _windows_pwl([(start, end, level)], 0.0, rise),
+                )
             )
 
     # Row controls per slot (eq. 18–23) and the grounded outputs.
     widths = np.zeros((m_rows, n_cols, 2))
     for m in range(m_rows):
-        win: dict[str, list[tuple[float, float, float]]] = {c: [] for c in ("e1p", "e2p", "e1n", "e2n")}
+        win: dict[str, list[tuple[float, float, float]]] = {
+            c: [] for c in ("e1p", "e2p", "e1n", "e2n")
+        }
         for k in range(n_slots):
             cols = np.nonzero(slot_of_column == k)[0]
+            if cols.size == 0:
+                continue
             # every column of a slot shares the row's controls: in the general scheme a slot
             # is one column; in SGD the row's κ, ν (from y_i) are the same for all columns.
             n0 = int(cols[0])
@@ -360,19 +393,31 @@ def update_circuit(
         defaults = {"e1p": vdd, "e2p": vdd, "e1n": -vdd, "e2n": -vdd}
         for line, default in defaults.items():
             elements.append(
-                VoltageSource(sense_name(line, m + 1), arr.row_end(line, m + 1), GROUND,
-                              _windows_pwl(win[line], default, rise))
+                VoltageSource(
+                    sense_name(line, m + 1),
+                    arr.row_end(line, m + 1),
+                    GROUND,
+                    _windows_pwl(win[line], default, rise),
+                )
             )
-        elements.append(VoltageSource(sense_name("out", m + 1), arr.row_end("out", m + 1), GROUND, Dc(0.0)))
+        elements.append(
+            VoltageSource(sense_name("out", m + 1), arr.row_end("out", m + 1), GROUND, Dc(0.0))
+        )
 
-    saves: list[Save] = [Save("i", (e.name.lower(),)) for e in elements if isinstance(e, VoltageSource)]
+    saves: list[Save] = [
+        Save("i", (e.name.lower(),)) for e in elements if isinstance(e, VoltageSource)
+    ]
     if kind == "behavioural":
         for mm in range(1, m_rows + 1):
             for nn in range(1, n_cols + 1):
                 cell = f"x{ARRAY_NAME}_{mm}_{nn}".lower()
-                saves += [Save("v", (cell, "xm1", "s")), Save("v", (cell, "xm2", "s")),
-                          Save("v", (cell, "f1")), Save("v", (cell, "f2")),
-                          Save("v", (f"{ARRAY_NAME}_out_{mm}_{nn}".lower(),))]
+                saves += [
+                    Save("v", (cell, "xm1", "s")),
+                    Save("v", (cell, "xm2", "s")),
+                    Save("v", (cell, "f1")),
+                    Save("v", (cell, "f2")),
+                    Save("v", (f"{ARRAY_NAME}_out_{mm}_{nn}".lower(),)),
+                ]
         templates: tuple[TemplateSubcircuit, ...] = (mtj_model.behavioural_subcircuit(fit),)
         models: tuple[ModelCard, ...] = ()
     else:

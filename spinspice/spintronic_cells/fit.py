@@ -112,7 +112,8 @@ class BehaviouralFit:
 def _cdf(t: np.ndarray, i: float, c: float, ic: float, th0: float, tsw: float) -> np.ndarray:
     x = (t - MIDPOINT_DELAY * tsw) * max(i - ic, 0.0) / c
     p = 1.0 - erf((np.pi / 2.0) * np.exp(-np.maximum(x, 0.0)) / (np.sqrt(2.0) * th0))
-    out: np.ndarray = np.where(t > MIDPOINT_DELAY * tsw, p, 0.0)
+    # Without overdrive (I <= I_c) the integrated progress never grows: no switching.
+    out: np.ndarray = np.where((t > MIDPOINT_DELAY * tsw) & (i > ic), p, 0.0)
     return out
 
 
@@ -147,7 +148,9 @@ def _fit_direction(
         c, ic, th0 = math.exp(z[0]), z[1] * 1e-6, math.exp(z[2])
         return np.concatenate([_cdf(g, i, c, ic, th0, tsw) - e for i, g, e in grids])
 
-    z0 = np.array([math.log(params.charge_constant(d)), params.ic0(d) * 1e6, math.log(params.theta0_rad)])
+    z0 = np.array(
+        [math.log(params.charge_constant(d)), params.ic0(d) * 1e6, math.log(params.theta0_rad)]
+    )
     sol = least_squares(residuals, z0, method="trf", x_scale="jac")
     resid = residuals(sol.x)
     return DirectionFit(
@@ -177,8 +180,16 @@ def fit_behavioural(
     plan: list[tuple[Direction, State, float]] = [("AP->P", "AP", v) for v in voltages_ap_to_p]
     plan += [("P->AP", "P", v) for v in voltages_p_to_ap]
     for k, (d, state, v) in enumerate(plan):
-        res = run_llg(params, from_state=state, voltage_V=v, duration_s=duration_s,
-                      n_trials=n_trials, dt_s=dt_s, seed=seed + k, n_trace=min(n_trials, 1000))
+        res = run_llg(
+            params,
+            from_state=state,
+            voltage_V=v,
+            duration_s=duration_s,
+            n_trials=n_trials,
+            dt_s=dt_s,
+            seed=seed + k,
+            n_trace=min(n_trials, 1000),
+        )
         runs[d].append((v / params.resistance(state, v), res))
     tsw = float(np.median([transition_time(r) for rs in runs.values() for _, r in rs]))
     return BehaviouralFit(

@@ -89,7 +89,9 @@ class LLGResult:
         """Number of trials."""
         return int(self.switch_times_s.size)
 
-    def psw_at(self, widths_s: FloatArray | list[float]) -> tuple[FloatArray, FloatArray, FloatArray]:
+    def psw_at(
+        self, widths_s: FloatArray | list[float]
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """P_sw(Δt) = fraction switched by Δt, with Wilson 95 % bounds (p, low, high)."""
         w = np.asarray(widths_s, dtype=float)
         if np.any(w > self.duration_s * (1 + 1e-9)):
@@ -110,7 +112,10 @@ class LLGResult:
 def thermal_sigma(params: MTJParams, dt_s: float) -> float:
     """Standard deviation of each thermal-field component, A/m."""
     return math.sqrt(
-        2.0 * params.alpha * KB * params.temperature_K
+        2.0
+        * params.alpha
+        * KB
+        * params.temperature_K
         / (GAMMA0 * MU0 * params.ms_A_per_m * params.volume_m3 * dt_s)
     )
 
@@ -148,8 +153,14 @@ def _chunk(
     switched = np.zeros(n, dtype=bool)
     mid = np.zeros(n, dtype=bool)
 
-    def deriv(mx: FloatArray, my: FloatArray, mz: FloatArray, hx: FloatArray, hy: FloatArray,
-              hz: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    def deriv(
+        mx: FloatArray,
+        my: FloatArray,
+        mz: FloatArray,
+        hx: FloatArray,
+        hy: FloatArray,
+        hz: FloatArray,
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
         r = r_on * (1.0 + p2) / (1.0 + p2 * mx)
         i = voltage_V / (r + series_r)
         aj = aj_scale * i / np.where(i >= 0, ic_pos, ic_neg)
@@ -240,7 +251,7 @@ def run_llg(
     if n_trials < 1 or chunk < 1 or threads < 1:
         raise ParameterError("n_trials, chunk and threads must be >= 1")
     v = voltage_V if from_state == "AP" else -voltage_V
-    n_steps = int(round(duration_s / dt_s))
+    n_steps = round(duration_s / dt_s)
     sizes = [min(chunk, n_trials - k) for k in range(0, n_trials, chunk)]
     seeds = np.random.SeedSequence(seed).spawn(len(sizes))
     trace_left = n_trace
@@ -253,8 +264,15 @@ def run_llg(
         results = list(
             pool.map(
                 lambda job: _chunk(
-                    params, v, from_state, job[0], n_steps, dt_s,
-                    np.random.default_rng(job[1]), series_resistance_ohm, job[2],
+                    params,
+                    v,
+                    from_state,
+                    job[0],
+                    n_steps,
+                    dt_s,
+                    np.random.default_rng(job[1]),
+                    series_resistance_ohm,
+                    job[2],
                 ),
                 jobs,
             )
@@ -264,7 +282,7 @@ def run_llg(
     final = np.concatenate([r[3] for r in results])
     m_final = np.concatenate([r[4] for r in results], axis=1)
     traces = np.concatenate([r[1] for r in results if r[1].shape[0]], axis=0) if n_trace else None
-    lo, hi = (int(round(w / dt_s)) for w in trace_window_s)
+    lo, hi = (round(w / dt_s) for w in trace_window_s)
     t_rel = np.arange(lo, hi) * dt_s
     mean_trace = np.full(t_rel.size, np.nan)
     if traces is not None and traces.shape[0]:
@@ -273,7 +291,7 @@ def run_llg(
         for k in range(traces.shape[0]):
             if not np.isfinite(mid_times[k]):
                 continue
-            idx = int(round(mid_times[k] / dt_s)) - 1 + np.arange(lo, hi)
+            idx = round(mid_times[k] / dt_s) - 1 + np.arange(lo, hi)
             ok = (idx >= 0) & (idx < n_steps)
             acc[ok] += traces[k, idx[ok]]
             cnt[ok] += 1

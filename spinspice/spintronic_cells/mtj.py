@@ -135,7 +135,9 @@ class MTJParams:
     @property
     def hk_A_per_m(self) -> float:
         """In-plane anisotropy field H_k from θ0 (seed 001 eq. 15), A/m."""
-        return KB * self.temperature_K / (self.theta0_rad**2 * MU0 * self.ms_A_per_m * self.volume_m3)
+        return (
+            KB * self.temperature_K / (self.theta0_rad**2 * MU0 * self.ms_A_per_m * self.volume_m3)
+        )
 
     @property
     def barrier_J(self) -> float:

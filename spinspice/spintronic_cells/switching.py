@@ -66,7 +66,14 @@ def critical_current_macrospin(params: MTJParams, direction: Direction) -> float
     eta = p / (2.0 * (1.0 + p * p * cos_start))
     ms = params.ms_A_per_m
     return float(
-        2.0 * E_CHARGE / HBAR * params.alpha / eta * MU0 * ms * params.volume_m3
+        2.0
+        * E_CHARGE
+        / HBAR
+        * params.alpha
+        / eta
+        * MU0
+        * ms
+        * params.volume_m3
         * (params.hk_A_per_m + ms / 2.0)
     )
 
@@ -85,7 +92,9 @@ def switching_time(
     return out
 
 
-def psw_analytic(params: MTJParams, current_A: ArrayLike, widths_s: ArrayLike, direction: Direction) -> FloatArray:
+def psw_analytic(
+    params: MTJParams, current_A: ArrayLike, widths_s: ArrayLike, direction: Direction
+) -> FloatArray:
     """1 − erf(π/(2√2·θ0)·exp(−Δt·(I − I_c0)/C)); 0 for I ≤ I_c0 (see module table)."""
     i, t = np.broadcast_arrays(np.asarray(current_A, float), np.asarray(widths_s, float))
     over = i - params.ic0(direction)
@@ -96,7 +105,10 @@ def psw_analytic(params: MTJParams, current_A: ArrayLike, widths_s: ArrayLike, d
 
 
 def psw_analytic_hc(
-    params: MTJParams, voltage_V: ArrayLike, resistance_ohm: ArrayLike, widths_s: ArrayLike,
+    params: MTJParams,
+    voltage_V: ArrayLike,
+    resistance_ohm: ArrayLike,
+    widths_s: ArrayLike,
     direction: Direction,
 ) -> FloatArray:
     """Seed 001 eq. 16 literally: 1 − erf(π/(2√2·θ0·exp(Δt·V/(C·R))))."""
@@ -104,11 +116,15 @@ def psw_analytic_hc(
     r = np.asarray(resistance_ohm, float)
     t = np.asarray(widths_s, float)
     c = params.charge_constant(direction)
-    p: FloatArray = 1.0 - erf(np.pi / (2.0 * np.sqrt(2.0) * params.theta0_rad * np.exp(t * v / (c * r))))
+    p: FloatArray = 1.0 - erf(
+        np.pi / (2.0 * np.sqrt(2.0) * params.theta0_rad * np.exp(t * v / (c * r)))
+    )
     return p
 
 
-def psw_thermal(params: MTJParams, current_A: ArrayLike, widths_s: ArrayLike, direction: Direction) -> FloatArray:
+def psw_thermal(
+    params: MTJParams, current_A: ArrayLike, widths_s: ArrayLike, direction: Direction
+) -> FloatArray:
     """1 − exp(−Δt/⟨τ⟩), ⟨τ⟩ = f0⁻¹·exp(Δ·(1 − I/I_c0)) (seed 000)."""
     i = np.asarray(current_A, float)
     t = np.asarray(widths_s, float)

@@ -1,0 +1,212 @@
+"""Energy, power, area and TOPS/W of 4T2R synapse arrays (seed 001 Tables 8–10 shape).
+
+Array figures (from ngspice, every source's ∫ V·I):
+
+* feedforward: the full M×N array read once with random ±1 activations on every column
+  and seeded random weights (all synapses read in parallel, §5.5.1); ``e_ff_J`` over the
+  read window (T_rd plus the input edge), ``p_ff_W`` its mean power;
+* backprop: the same with random ±1 errors on every row (``e_bp_J``);
+* update (general scheme, columns one after another, §5.5.1): one column's update is
+  simulated on an M×1 slice of the array (the driven column with its full-height lines;
+  random ΔW = ±1.5 per cell, so both MTJs of every cell are driven), and the whole-array
+  update is N such slots. The row control lines of the other N − 1 cells of each row are
+  charged analytically: every slot swings the four controls of a row through 2·V_dd
+  (at most twice each), drawing C·(2·V_dd)² per swing and back, with C = (N − 1)·(wire
+  segment + gate) capacitance; gate capacitance ε_SiO2/t_ox·W·L with t_ox = 1.2 nm
+  (the default models' ``toxe``). ``p_update_W`` is the mean power over the N slots.
+
+Area is the cells' area from the layout model (:mod:`spinspice.array_builder.parasitics`).
+
+Operations: a feedforward or backprop is 2·M·N operations (a multiply and an add per
+synapse); an update is M·N. TOPS/W = operations / energy / 10¹². With the peripheral model
+(seed 001 Table 9, for a 127×127 array, scaled linearly with the number of rows/columns)
+energy adds P_periphery × latency: feedforward 8-bit ADCs + 1-bit DACs over
+``t_ff_s`` (Table 10: 100 ns), backprop the same over 8 bit-streamed reads, update 8-bit
+DACs + comparators over the N update slots.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from spinspice.analysis.array_ops import run_array_op
+from spinspice.analysis.runner import SimulatorBackend
+from spinspice.analysis.update_ops import run_update
+from spinspice.array_builder.array_4t2r import Array4T2RDesign, ReadPulse, random_weights
+from spinspice.array_builder.update_4t2r import UpdatePulse, update_circuit
+from spinspice.errors import ParameterError
+from spinspice.spintronic_cells.fit import BehaviouralFit
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+EPS_SIO2 = 3.45e-11  # F/m
+T_OX_M = 1.2e-9  # the default models' toxe, m
+
+ENERGY_COLUMNS = (
+    "cell",
+    "rows",
+    "cols",
+    "area_m2",
+    "p_ff_W",
+    "p_update_W",
+    "e_ff_J",
+    "e_bp_J",
+    "e_update_J",
+    "tops_per_w_ff",
+    "tops_per_w_bp",
+    "tops_per_w_update",
+    "tops_per_w_ff_periph",
+    "tops_per_w_bp_periph",
+    "tops_per_w_update_periph",
+    "t_ff_s",
+    "t_update_s",
+    "sim_time_s",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PeripheryModel:
+    """Peripheral circuits of a 127×127 array (seed 001 Table 9), powers in W.
+
+    Counts scale linearly with the array's rows (ADCs, comparators) or columns and rows
+    (DACs) relative to 127.
+    """
+
+    adc8_W: float = 16e-3
+    dac8_W: float = 5.47e-3
+    dac1_W: float = 0.5e-3
+    comparators_W: float = 0.455e-3
+    reference_size: int = 127
+    t_ff_s: float = 100e-9
+    bp_bits: int = 8
+
+    def __post_init__(self) -> None:
+        for name in ("adc8_W", "dac8_W", "dac1_W", "comparators_W", "t_ff_s"):
+            v = getattr(self, name)
+            if not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
+                raise ParameterError(f"{name} must be >= 0, got {v!r}")
+
+    def scale(self, rows: int, cols: int) -> tuple[float, float]:
+        """(row-side, both-sides) scale factors relative to the reference array."""
+        return rows / self.reference_size, (rows + cols) / (2 * self.reference_size)
+
+
+def _update_slice_energy(
+    design: Array4T2RDesign,
+    fit: BehaviouralFit,
+    pulse: UpdatePulse,
+    seed: int,
+    backend: SimulatorBackend | None,
+) -> tuple[float, float]:
+    column = replace(design, cols=1)
+    rng = np.random.default_rng(seed + 5)
+    w = random_weights(design.rows, 1, seed)
+    dw = rng.choice([-1.5, 1.5], size=(design.rows, 1))
+    res = run_update(
+        update_circuit(
+            column, w, fit, scheme="general", delta_w=dw, pulse=pulse, seed=seed, kind="osdi"
+        ),
+        fit,
+        backend=backend,
+    )
+    return res.energy_J, res.elapsed_s
+
+
+def row_control_energy_J(design: Array4T2RDesign, n_slots: int) -> float:
+    """Analytic charging energy of the row controls beyond the first column (docstring)."""
+    t = design.synapse.technology
+    _, c_seg = design.segment()
+    c_gate_n = EPS_SIO2 / T_OX_M * t.wn_m * t.l_m
+    c_gate_p = EPS_SIO2 / T_OX_M * t.wp_m * t.l_m
+    extra = design.cols - 1
+    swing = 2 * t.vdd_V
+    # per slot and row: e1p/e2p (PMOS gates) and e1n/e2n (NMOS gates), each up and back once
+    c_total = extra * (2 * (c_seg + c_gate_p) + 2 * (c_seg + c_gate_n))
+    return float(design.rows * n_slots * c_total * swing**2)
+
+
+def energy_row(
+    design: Array4T2RDesign,
+    fit: BehaviouralFit,
+    *,
+    periphery: PeripheryModel | None = None,
+    read: ReadPulse | None = None,
+    update: UpdatePulse | None = None,
+    seed: int = 0,
+    backend: SimulatorBackend | None = None,
+) -> dict[str, Any]:
+    """One row of the energy table for ``design`` (module docstring)."""
+    periphery = periphery or PeripheryModel()
+    read = read or ReadPulse()
+    update = update or UpdatePulse()
+    m, n = design.rows, design.cols
+    rng = np.random.default_rng(seed + 1)
+    w = random_weights(m, n, seed)
+    ff = run_array_op(design, w, "ff", rng.choice([-1, 1], n), pulse=read, backend=backend)
+    bp = run_array_op(design, w, "bp", rng.choice([-1, 1], m), pulse=read, backend=backend)
+    e_slice, t_slice = _update_slice_energy(design, fit, update, seed, backend)
+    e_update = n * e_slice + row_control_energy_J(design, n)
+    t_update = n * update.slot_s
+    ops_read, ops_update = 2.0 * m * n, float(m * n)
+    row_scale, both_scale = periphery.scale(m, n)
+    p_ff_periph = (periphery.adc8_W + periphery.dac1_W) * max(row_scale, both_scale)
+    e_ff_p = ff.energy_J + p_ff_periph * periphery.t_ff_s
+    e_bp_p = periphery.bp_bits * (bp.energy_J + p_ff_periph * periphery.t_ff_s)
+    e_up_p = (
+        e_update + (periphery.dac8_W * both_scale + periphery.comparators_W * row_scale) * t_update
+    )
+    return {
+        "cell": "4t2r",
+        "rows": m,
+        "cols": n,
+        "area_m2": design.area_m2,
+        "p_ff_W": ff.power_W,
+        "p_update_W": e_update / t_update,
+        "e_ff_J": ff.energy_J,
+        "e_bp_J": bp.energy_J,
+        "e_update_J": e_update,
+        "tops_per_w_ff": ops_read / ff.energy_J / 1e12,
+        "tops_per_w_bp": ops_read / bp.energy_J / 1e12,
+        "tops_per_w_update": ops_update / e_update / 1e12,
+        "tops_per_w_ff_periph": ops_read / e_ff_p / 1e12,
+        "tops_per_w_bp_periph": ops_read / e_bp_p / 1e12,
+        "tops_per_w_update_periph": ops_update / e_up_p / 1e12,
+        "t_ff_s": read.stop_s,
+        "t_update_s": t_update,
+        "sim_time_s": ff.elapsed_s + bp.elapsed_s + t_slice,
+    }
+
+
+def energy_table(designs: list[Array4T2RDesign], fit: BehaviouralFit, **kw: Any) -> pd.DataFrame:
+    """The energy/power/area table, one row per array design."""
+    import pandas as pd
+
+    return pd.DataFrame([energy_row(d, fit, **kw) for d in designs], columns=list(ENERGY_COLUMNS))
+
+
+def plot_energy(df: pd.DataFrame, target: Any) -> Any:
+    """Energy per operation against array size (log–log), written atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from spinspice.analysis.tables import write_atomic
+
+    cells = df["rows"] * df["cols"]
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for col, label in (("e_ff_J", "feedforward"), ("e_bp_J", "backprop"), ("e_update_J", "update")):
+        ax.loglog(cells, df[col], "o-", label=label)
+    ax.set_xlabel("synapses (M·N)")
+    ax.set_ylabel("energy per array operation [J]")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    out = write_atomic(target, lambda p: fig.savefig(p, format="png", dpi=120))
+    plt.close(fig)
+    return out

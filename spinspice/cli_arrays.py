@@ -1,0 +1,284 @@
+"""``spinspice corners`` and ``spinspice energy``: array verification and energy tables."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from spinspice.cli import (
+    EXIT_FAILED_CHECK,
+    _console,
+    _prepare_output,
+    handle_errors,
+    make_backend,
+    simulator_options,
+    technology_options,
+)
+
+_SIZE = re.compile(r"^\s*(\d{1,4})\s*[xX×]\s*(\d{1,4})\s*$")
+
+
+def _sizes(text: str) -> list[tuple[int, int]]:
+    out = []
+    for part in text.split(","):
+        m = _SIZE.match(part)
+        if not m:
+            raise click.BadParameter(f"{part!r} is not a size like 64x64", param_hint="--sizes")
+        out.append((int(m.group(1)), int(m.group(2))))
+    return out
+
+
+def _int_list(text: str, what: str) -> list[int]:
+    try:
+        values = [int(p) for p in text.split(",") if p.strip()]
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a comma-separated list of integers", param_hint=what
+        ) from None
+    if not values or any(v < 1 or v > 1024 for v in values):
+        raise click.BadParameter("sizes must be 1..1024", param_hint=what)
+    return values
+
+
+def _array_design(
+    cell: str, rows: int, cols: int, config: Path | None, models: Path | None, corner: str | None
+) -> object:
+    from spinspice.array_builder.array_4t2r import Array4T2RDesign
+    from spinspice.array_builder.synapse_4t2r import Synapse4T2RDesign
+    from spinspice.netlists.technology import load_technology
+
+    tech = load_technology(config, models=models, corner=corner)
+    if cell == "4t2r":
+        return Array4T2RDesign(synapse=Synapse4T2RDesign(technology=tech), rows=rows, cols=cols)
+    from spinspice.array_builder.array_2t1r import Array2T1RDesign
+    from spinspice.array_builder.synapse_2t1r import Synapse2T1RDesign
+
+    return Array2T1RDesign(synapse=Synapse2T1RDesign(technology=tech), rows=rows, cols=cols)
+
+
+@click.command("corners")
+@click.option(
+    "--cell",
+    type=click.Choice(["4t2r", "2t1r"]),
+    default="4t2r",
+    show_default=True,
+    help="Synapse cell.",
+)
+@click.option("--rows", type=click.IntRange(1, 1024), required=True, help="Array rows M.")
+@click.option("--cols", type=click.IntRange(1, 1024), required=True, help="Array columns N.")
+@click.option(
+    "--op",
+    "op",
+    type=click.Choice(["all", "ff", "bp", "update"]),
+    default="all",
+    show_default=True,
+    help="Operation(s) to check.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the random weights, activations and MTJ draws.",
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Output: one row per (corner, operation): corner,operation,passed and the "
+    "figures with units in their names (A, s, J; error_lsb in synapse currents).",
+)
+@click.option(
+    "--sweep",
+    "sweep",
+    type=str,
+    default=None,
+    help="Also find the largest N×N array whose fully loaded feedforward decodes, "
+    "over these sizes (e.g. 4,8,16,32).",
+)
+@click.option(
+    "--sweep-csv",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output of --sweep (size,max_abs_error_lsb,worst_row,decodes,why).",
+)
+@technology_options
+@simulator_options
+@handle_errors
+def corners(
+    cell: str,
+    rows: int,
+    cols: int,
+    op: str,
+    seed: int,
+    csv_path: Path,
+    sweep: str | None,
+    sweep_csv: Path | None,
+    models: Path | None,
+    corner: str | None,
+    config: Path | None,
+    backend: str,
+    timeout_s: float,
+    threads: int,
+    keep_run_dir: bool,
+) -> None:
+    """Simulate an M×N synapse array in ngspice and check its four corner synapses.
+
+    Checks GXNOR sign and the row/column-current error against the ideal integer count
+    (seed 001 eq. 31-32, in units of one synapse current; < 0.5 decodes), read disturb,
+    the stochastic update against the fitted MTJ law, settling latency (s) and energy (J).
+    [M,1] is the worst case (seed 001 §5.2.1). Exit code 1 if any check fails.
+    """
+    from spinspice.analysis.tables import write_csv
+    from spinspice.spintronic_cells.fit import shipped_fit
+
+    out = _prepare_output(csv_path)
+    sweep_out = _prepare_output(sweep_csv)
+    sizes = _int_list(sweep, "--sweep") if sweep else []
+    if sweep_csv and not sweep:
+        raise click.BadParameter("--sweep-csv needs --sweep", param_hint="--sweep-csv")
+    sim = make_backend(backend, timeout_s, threads, keep_run_dir)
+    ops = ("ff", "bp", "update") if op == "all" else (op,)
+    design = _array_design(cell, rows, cols, config, models, corner)
+    fit = shipped_fit()
+    if cell == "4t2r":
+        from spinspice.analysis.corners import check_corners
+
+        df = check_corners(design, fit, operations=ops, seed=seed, backend=sim)  # type: ignore[arg-type]
+    else:
+        from spinspice.analysis.corners_2t1r import check_corners_2t1r
+
+        df = check_corners_2t1r(design, fit, operations=ops, seed=seed, backend=sim)  # type: ignore[arg-type]
+    assert out is not None
+    write_csv(df, out)
+    con = _console()
+    show = [
+        c
+        for c in (
+            "corner",
+            "operation",
+            "passed",
+            "error_lsb",
+            "latency_s",
+            "energy_J",
+            "psw_model",
+        )
+        if c in df.columns
+    ]
+    con.print(df[show].to_string(index=False))
+    failed = not bool(df["passed"].all())
+    if sizes:
+        from spinspice.analysis.corners import decode_sweep
+
+        def make(n: int) -> object:
+            return _array_design(cell, n, n, config, models, corner)
+
+        if cell != "4t2r":
+            raise click.BadParameter("--sweep is implemented for --cell 4t2r", param_hint="--sweep")
+        sw = decode_sweep(make, sizes, seed=seed, backend=sim)
+        if sweep_out is not None:
+            write_csv(sw, sweep_out)
+        con.print(sw.to_string(index=False))
+        bad = sw[~sw["decodes"]]
+        good = sw[sw["decodes"]]
+        largest = int(good["size"].max()) if len(good) else 0
+        if len(bad):
+            first = bad.iloc[0]
+            con.print(
+                f"largest decoding size {largest}x{largest}; decoding first fails at "
+                f"{int(first['size'])}x{int(first['size'])} (row {int(first['worst_row'])}, "
+                f"{first['max_abs_error_lsb']:.2f} LSB): {first['why']}"
+            )
+        else:
+            con.print(f"all sizes decode (largest {largest}x{largest})")
+    con.print(f"wrote {out}" + (f" and {sweep_out}" if sweep_out else ""))
+    if failed:
+        con.print(f"[red]FAIL[/]: {int((~df['passed'].astype(bool)).sum())} checks failed")
+        sys.exit(EXIT_FAILED_CHECK)
+    con.print(f"[green]PASS[/]: all {len(df)} corner checks")
+
+
+@click.command("energy")
+@click.option(
+    "--cell", type=click.Choice(["4t2r"]), default="4t2r", show_default=True, help="Synapse cell."
+)
+@click.option(
+    "--sizes",
+    type=str,
+    default="1x1,64x64,128x128",
+    show_default=True,
+    help="Array sizes MxN, comma separated.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of weights/inputs.")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Output: cell,rows,cols,area_m2,p_ff_W,p_update_W,e_ff_J,e_update_J,"
+    "tops_per_w_ff,tops_per_w_bp,tops_per_w_update (+ with periphery, e_bp_J, ...).",
+)
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="PNG of energy per operation against array size.",
+)
+@technology_options
+@simulator_options
+@handle_errors
+def energy(
+    cell: str,
+    sizes: str,
+    seed: int,
+    csv_path: Path,
+    plot_path: Path | None,
+    models: Path | None,
+    corner: str | None,
+    config: Path | None,
+    backend: str,
+    timeout_s: float,
+    threads: int,
+    keep_run_dir: bool,
+) -> None:
+    """Energy (J), power (W), area (m²) and TOPS/W of arrays, simulated in ngspice.
+
+    Feedforward/backprop energies come from full-array transients; the update from one
+    column slot times N plus the row-control charging (see docs/arrays.md). TOPS/W with and
+    without the peripheral model of seed 001 Table 9.
+    """
+    from spinspice.analysis.energy import energy_table, plot_energy
+    from spinspice.analysis.tables import write_csv
+    from spinspice.spintronic_cells.fit import shipped_fit
+
+    out = _prepare_output(csv_path)
+    plot_out = _prepare_output(plot_path)
+    dims = _sizes(sizes)
+    sim = make_backend(backend, timeout_s, threads, keep_run_dir)
+    designs = [_array_design(cell, m, n, config, models, corner) for m, n in dims]
+    df = energy_table(designs, shipped_fit(), seed=seed, backend=sim)  # type: ignore[arg-type]
+    assert out is not None
+    write_csv(df, out)
+    if plot_out is not None:
+        plot_energy(df, plot_out)
+    con = _console()
+    con.print(
+        df[
+            [
+                "rows",
+                "cols",
+                "area_m2",
+                "p_ff_W",
+                "p_update_W",
+                "tops_per_w_ff",
+                "tops_per_w_bp",
+                "tops_per_w_update",
+            ]
+        ].to_string(index=False)
+    )
+    con.print(f"wrote {out}" + (f" and {plot_out}" if plot_out else ""))
