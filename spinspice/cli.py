@@ -329,19 +329,23 @@ def device() -> None:
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Output: width_s,psw,psw_low,psw_high,model,from_state,voltage_V,"
               "temperature_K,trials (widths in s).")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="PNG: P_sw against width (and the switching-time histogram "
+              "for llg/spice).")
 @handle_errors
 def device_psw(preset: str, from_state: str, voltage: float, widths: str, model: str,
                trials: int, temperature: float | None, seed: int, fit_path: Path | None,
-               mtj_model: str, csv_path: Path) -> None:
+               mtj_model: str, csv_path: Path, plot_path: Path | None) -> None:
     """Switching probability P_sw of one MTJ versus pulse width (writes a CSV table)."""
     import numpy as np
 
-    from spinspice.analysis.device import psw_table
+    from spinspice.analysis.device import plot_psw, psw_table
     from spinspice.analysis.tables import write_csv
     from spinspice.spintronic_cells.fit import load_fit, shipped_fit
     from spinspice.spintronic_cells.presets import get_preset
 
     out = _prepare_output(csv_path)
+    plot_out = _prepare_output(plot_path)
     params = get_preset(preset)
     fit = None
     if model == "spice":
@@ -352,8 +356,10 @@ def device_psw(preset: str, from_state: str, voltage: float, widths: str, model:
                    mtj_kind=mtj_model)  # type: ignore[arg-type]
     assert out is not None
     write_csv(df, out)
+    if plot_out is not None:
+        plot_psw(df, plot_out)
     _console().print(df[["width_s", "psw", "psw_low", "psw_high"]].to_string(index=False))
-    _console().print(f"wrote {out}")
+    _console().print(f"wrote {out}" + (f" and {plot_out}" if plot_out else ""))
 
 
 @device.command("fit")

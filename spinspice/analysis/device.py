@@ -208,6 +208,7 @@ def psw_table(
     p = params if temperature_K is None else params.at_temperature(temperature_K)
     low = high = np.full(widths.size, np.nan)
     n_used = 0
+    times = None
     if model in MODELS:
         psw = switching_probability(
             p,
@@ -227,6 +228,7 @@ def psw_table(
             n_trace=0,
         )
         psw, low, high = res.psw_at(widths)
+        times = res.switch_times_s
         n_used = trials
     else:
         if fit is None:
@@ -241,9 +243,10 @@ def psw_table(
             kind=mtj_kind,
         )
         psw = sw.psw_at(widths)
+        times = sw.switch_times_s
         low, high = wilson(psw * trials, trials)
         n_used = trials
-    return pd.DataFrame(
+    df = pd.DataFrame(
         {
             "width_s": widths,
             "psw": psw,
@@ -256,3 +259,41 @@ def psw_table(
             "trials": n_used,
         }
     )
+    if times is not None:
+        df.attrs["switch_times_s"] = times  # sampled models: for the histogram
+    return df
+
+
+def plot_psw(df: pd.DataFrame, target: Path | str) -> Path:
+    """P_sw against pulse width (with 95 % bounds for sampled models) and, for sampled
+    models, the histogram of switching times; PNG written atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from spinspice.analysis.tables import write_atomic
+
+    times = df.attrs.get("switch_times_s")
+    ncols = 2 if times is not None else 1
+    fig, axes = plt.subplots(1, ncols, figsize=(5 * ncols, 3.5), squeeze=False)
+    ax = axes[0, 0]
+    w_ns = df["width_s"].to_numpy() * 1e9
+    ax.plot(w_ns, df["psw"], "o-", label=str(df["model"].iloc[0]))
+    if df["psw_low"].notna().all():
+        ax.fill_between(w_ns, df["psw_low"], df["psw_high"], alpha=0.3, label="95 % bounds")
+    ax.set_xlabel("pulse width [ns]")
+    ax.set_ylabel("P_sw")
+    ax.set_title(f"from {df['from_state'].iloc[0]}, {df['voltage_V'].iloc[0]:g} V")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    if times is not None:
+        t = np.asarray(times)
+        axes[0, 1].hist(t[np.isfinite(t)] * 1e9, bins=50)
+        axes[0, 1].set_xlabel("switching time [ns]")
+        axes[0, 1].set_ylabel("trials")
+        axes[0, 1].set_title(f"{int(np.isfinite(t).sum())} of {t.size} switched")
+    fig.tight_layout()
+    out = write_atomic(target, lambda p: fig.savefig(p, format="png", dpi=120))
+    plt.close(fig)
+    return out

@@ -128,3 +128,11 @@ def test_device_psw_cli_writes_csv_and_refuses_bad_input(tmp_path: Path) -> None
         r = CliRunner().invoke(cli, args)
         assert r.exit_code == 2, (bad, r.output)
         assert not (tmp_path / "b.csv").exists()
+
+
+def test_device_psw_plot_with_histogram(tmp_path: Path) -> None:
+    res = CliRunner().invoke(cli, ["device", "psw", "--from", "P", "--voltage", "1", "--widths",
+                                   "0.5e-9,1e-9", "--model", "llg", "--trials", "300",
+                                   "--csv", str(tmp_path / "p.csv"), "--plot", str(tmp_path / "p.png")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
