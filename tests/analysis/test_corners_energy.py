@@ -88,3 +88,14 @@ def test_energy_cli_table(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["energy", "--sizes", "4by4", "--csv", str(out)])
     assert res.exit_code == 2
     assert np.isfinite(df.drop(columns=["cell"]).to_numpy(dtype=float)).all()
+
+
+@pytest.mark.ngspice
+def test_corners_cli_2t1r(tmp_path: Path) -> None:
+    out = tmp_path / "c2.csv"
+    res = CliRunner().invoke(cli, ["corners", "--cell", "2t1r", "--rows", "3", "--cols", "4",
+                                   "--csv", str(out)])
+    assert res.exit_code == 0, res.output
+    df = pd.read_csv(out)
+    assert (df["cell"] == "2t1r").all() and len(df) == 12 and df["passed"].all()
+    assert df[df.operation == "update"]["switch_agrees"].all()

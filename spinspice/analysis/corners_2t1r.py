@@ -1,0 +1,162 @@
+"""Corner-case verification of 2T1R binary arrays (same table as the 4T2R checks).
+
+The checks mirror :mod:`spinspice.analysis.corners` with binary weights ±1 decoded against
+the per-row (ff) or per-column (bp) reference current (docs/2t1r.md):
+
+* ``ff``/``bp``: only the corner's column (row) is driven; sign and |error| < 0.5 of one
+  synapse's current against W·x (Wᵀ·y); ``error_lsb_loaded`` with random ±1 on every line;
+* ``update``: the corner columns are updated (every cell of them pushed towards its other
+  state with a 0.5·T_up pulse); every corner MTJ must switch exactly when its integrated
+  switching progress (recomputed from the simulated voltages with the fitted law) reaches
+  its own random threshold. The progress stops growing once a cell has switched, so no
+  per-pulse probability is derived from it (``psw_model`` stays empty for 2T1R).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from spinspice.analysis.array_2t1r_ops import run_2t1r_op, run_2t1r_update
+from spinspice.analysis.corners import (
+    CORNER_COLUMNS,
+    OPERATIONS,
+    Corner,
+    corners_of,
+    read_disturb_p,
+)
+from spinspice.analysis.runner import SimulatorBackend
+from spinspice.array_builder.array_2t1r import Array2T1RDesign, random_binary_weights
+from spinspice.array_builder.array_4t2r import ReadPulse
+from spinspice.errors import ParameterError
+from spinspice.spintronic_cells.fit import BehaviouralFit
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _row(design: Array2T1RDesign, corner: Corner, op: str, **values: Any) -> dict[str, Any]:
+    base: dict[str, Any] = dict.fromkeys(CORNER_COLUMNS, np.nan)
+    base.update(
+        cell="2t1r",
+        rows=design.rows,
+        cols=design.cols,
+        corner=corner.label,
+        row=corner.m + 1,
+        col=corner.n + 1,
+        operation=op,
+        detail="",
+    )
+    base.update(values)
+    return base
+
+
+def _read(
+    design: Array2T1RDesign,
+    w: np.ndarray,
+    op: str,
+    corners: list[Corner],
+    seed: int,
+    rd_p: float,
+    backend: SimulatorBackend | None,
+) -> list[dict[str, Any]]:
+    n_vec = design.cols if op == "ff" else design.rows
+    loaded = run_2t1r_op(
+        design,
+        w,
+        op,  # type: ignore[arg-type]
+        np.random.default_rng(seed + 7).choice([-1, 1], n_vec),
+        backend=backend,
+    )
+    rows = []
+    for line in sorted({c.n if op == "ff" else c.m for c in corners}):
+        vec = np.zeros(n_vec, dtype=int)
+        vec[line] = 1
+        res = run_2t1r_op(design, w, op, vec, backend=backend)  # type: ignore[arg-type]
+        for c in corners:
+            if (c.n if op == "ff" else c.m) != line:
+                continue
+            out = c.m if op == "ff" else c.n
+            ideal = int(res.ideal_count[out])
+            err = float(res.error_lsb[out])
+            sign_ok = bool(np.sign(res.final_A[out]) == np.sign(ideal))
+            rows.append(
+                _row(
+                    design,
+                    c,
+                    op,
+                    passed=sign_ok and abs(err) < 0.5 and rd_p < 1e-3,
+                    sign_ok=sign_ok,
+                    i_out_A=float(res.final_A[out]),
+                    ideal_count=ideal,
+                    error_lsb=err,
+                    error_lsb_loaded=float(loaded.error_lsb[out]),
+                    latency_s=float(res.latency_s[out]),
+                    energy_J=res.energy_J,
+                    read_disturb_p=rd_p,
+                    detail=f"only {'column' if op == 'ff' else 'row'} {line + 1} driven",
+                )
+            )
+    return rows
+
+
+def _update(
+    design: Array2T1RDesign,
+    w: np.ndarray,
+    corners: list[Corner],
+    fit: BehaviouralFit,
+    seed: int,
+    backend: SimulatorBackend | None,
+) -> list[dict[str, Any]]:
+    cols = sorted({c.n for c in corners})
+    sign = np.zeros_like(w)
+    sign[:, cols] = -w[:, cols]
+    width = 0.5 * 2e-9
+    res = run_2t1r_update(design, w, sign, width, seed=seed, fit=fit, backend=backend)
+    rows = []
+    for c in corners:
+        wt = int(w[c.m, c.n])
+        prog = float(res.progress[c.m, c.n])
+        # within 2 % of the threshold the edge timing decides: not counted
+        agree = abs(prog - 1.0) < 0.02 or (prog >= 1.0) == bool(res.switched[c.m, c.n])
+        rows.append(
+            _row(
+                design,
+                c,
+                "update",
+                passed=bool(agree),
+                switch_agrees=bool(agree),
+                energy_J=res.energy_J,
+                detail=f"columns {', '.join(str(n + 1) for n in cols)} updated; weight {wt:+d} -> "
+                f"{int(res.final_weights[c.m, c.n]):+d}; progress/threshold {prog:.3g}",
+            )
+        )
+    return rows
+
+
+def check_corners_2t1r(
+    design: Array2T1RDesign,
+    fit: BehaviouralFit,
+    *,
+    operations: Sequence[str] = OPERATIONS,
+    seed: int = 0,
+    backend: SimulatorBackend | None = None,
+) -> pd.DataFrame:
+    """Corner checks of a 2T1R array; one row per (corner, operation)."""
+    import pandas as pd
+
+    bad = set(operations) - set(OPERATIONS)
+    if bad or not operations:
+        raise ParameterError(f"unknown operations {sorted(bad)}; use {', '.join(OPERATIONS)}")
+    w = random_binary_weights(design.rows, design.cols, seed)
+    corners = corners_of(design.rows, design.cols)
+    rd_p = read_disturb_p(fit, ReadPulse())
+    rows: list[dict[str, Any]] = []
+    for op in ("ff", "bp"):
+        if op in operations:
+            rows += _read(design, w, op, corners, seed, rd_p, backend)
+    if "update" in operations:
+        rows += _update(design, w, corners, fit, seed, backend)
+    return pd.DataFrame(rows, columns=list(CORNER_COLUMNS))
