@@ -332,20 +332,27 @@ def device() -> None:
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="PNG: P_sw against width (and the switching-time histogram "
               "for llg/spice).")
+@click.option("--draws", "draws_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="For --model spice: CSV of every instance's random draw "
+              "(theta in rad, thresholds) and switching time (s).")
 @handle_errors
 def device_psw(preset: str, from_state: str, voltage: float, widths: str, model: str,
                trials: int, temperature: float | None, seed: int, fit_path: Path | None,
-               mtj_model: str, csv_path: Path, plot_path: Path | None) -> None:
+               mtj_model: str, csv_path: Path, plot_path: Path | None,
+               draws_path: Path | None) -> None:
     """Switching probability P_sw of one MTJ versus pulse width (writes a CSV table)."""
     import numpy as np
 
-    from spinspice.analysis.device import plot_psw, psw_table
+    from spinspice.analysis.device import draws_table, plot_psw, psw_table
     from spinspice.analysis.tables import write_csv
     from spinspice.spintronic_cells.fit import load_fit, shipped_fit
     from spinspice.spintronic_cells.presets import get_preset
 
     out = _prepare_output(csv_path)
     plot_out = _prepare_output(plot_path)
+    draws_out = _prepare_output(draws_path)
+    if draws_out is not None and model != "spice":
+        raise click.BadParameter("--draws needs --model spice", param_hint="--draws")
     params = get_preset(preset)
     fit = None
     if model == "spice":
@@ -358,6 +365,8 @@ def device_psw(preset: str, from_state: str, voltage: float, widths: str, model:
     write_csv(df, out)
     if plot_out is not None:
         plot_psw(df, plot_out)
+    if draws_out is not None:
+        write_csv(draws_table(df), draws_out)
     _console().print(df[["width_s", "psw", "psw_low", "psw_high"]].to_string(index=False))
     _console().print(f"wrote {out}" + (f" and {plot_out}" if plot_out else ""))
 

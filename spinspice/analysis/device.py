@@ -209,6 +209,7 @@ def psw_table(
     low = high = np.full(widths.size, np.nan)
     n_used = 0
     times = None
+    draws = None
     if model in MODELS:
         psw = switching_probability(
             p,
@@ -244,6 +245,7 @@ def psw_table(
         )
         psw = sw.psw_at(widths)
         times = sw.switch_times_s
+        draws = sw.draws
         low, high = wilson(psw * trials, trials)
         n_used = trials
     df = pd.DataFrame(
@@ -261,7 +263,34 @@ def psw_table(
     )
     if times is not None:
         df.attrs["switch_times_s"] = times  # sampled models: for the histogram
+    if draws is not None:
+        df.attrs["draws"] = draws
     return df
+
+
+def draws_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Per-instance random draws and switching times of a ``spice`` P_sw table.
+
+    Columns ``instance, seed, theta_ap2p_rad, theta_p2ap_rad, l_ap2p, l_p2ap, switch_time_s``
+    (NaN: did not switch within the longest width): the random numbers behind the result.
+    """
+    import pandas as pd
+
+    draws = df.attrs.get("draws")
+    if draws is None:
+        raise ParameterError("per-instance draws exist only for --model spice")
+    n = draws.theta_ap2p_rad.size
+    return pd.DataFrame(
+        {
+            "instance": np.arange(n),
+            "seed": draws.seed,
+            "theta_ap2p_rad": draws.theta_ap2p_rad,
+            "theta_p2ap_rad": draws.theta_p2ap_rad,
+            "l_ap2p": draws.l_ap2p,
+            "l_p2ap": draws.l_p2ap,
+            "switch_time_s": df.attrs["switch_times_s"],
+        }
+    )
 
 
 def plot_psw(df: pd.DataFrame, target: Path | str) -> Path:

@@ -151,7 +151,10 @@ def _fit_direction(
     z0 = np.array(
         [math.log(params.charge_constant(d)), params.ic0(d) * 1e6, math.log(params.theta0_rad)]
     )
-    sol = least_squares(residuals, z0, method="trf", x_scale="jac")
+    # I_c is a current threshold: bounded below by 0 (a few hundred trials can pull it negative)
+    lower = np.array([-np.inf, 0.0, -np.inf])
+    z0[1] = max(z0[1], 1e-3)
+    sol = least_squares(residuals, z0, method="trf", x_scale="jac", bounds=(lower, np.inf))
     resid = residuals(sol.x)
     return DirectionFit(
         direction=d,

@@ -136,3 +136,29 @@ def test_device_psw_plot_with_histogram(tmp_path: Path) -> None:
                                    "--csv", str(tmp_path / "p.csv"), "--plot", str(tmp_path / "p.png")])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.ngspice
+def test_spice_psw_reports_its_random_draws(tmp_path: Path) -> None:
+    d = tmp_path / "draws.csv"
+    res = CliRunner().invoke(cli, ["device", "psw", "--from", "AP", "--voltage", "1", "--widths",
+                                   "1e-9", "--model", "spice", "--mtj-model", "osdi", "--trials",
+                                   "20", "--seed", "7", "--csv", str(tmp_path / "p.csv"),
+                                   "--draws", str(d)])
+    assert res.exit_code == 0, res.output
+    draws = pd.read_csv(d)
+    assert len(draws) == 20 and (draws.seed == 7).all()
+    p = pd.read_csv(tmp_path / "p.csv").psw.iloc[0]
+    assert p == pytest.approx((draws.switch_time_s <= 1e-9).mean())
+
+
+def test_device_fit_cli_writes_a_versioned_fit(tmp_path: Path) -> None:
+    out = tmp_path / "fit.json"
+    res = CliRunner().invoke(cli, ["device", "fit", "--trials", "300", "--seed", "3", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    from spinspice.spintronic_cells.fit import load_fit
+
+    fit = load_fit(out)
+    assert fit.trials == 300 and fit.seed == 3 and fit.version == 1
+    assert 0 < fit.ap_to_p.ic_A < fit.p_to_ap.ic_A * 2
+    assert fit.ap_to_p.max_cdf_error < 0.1
