@@ -27,7 +27,7 @@ from typing import Literal
 
 import numpy as np
 
-from spinspice.analysis.array_ops import ArrayOpResult
+from spinspice.analysis.array_ops import ArrayOpResult, delivered_energy_J, settling_latency_s
 from spinspice.analysis.rawfile import RawPlot
 from spinspice.analysis.runner import NgspiceSubprocess, SimulatorBackend
 from spinspice.array_builder.array_2t1r import (
@@ -49,7 +49,6 @@ from spinspice.array_builder.synapse_2t1r import (
     read_testbench,
 )
 from spinspice.errors import ParameterError
-from spinspice.netlists.circuit import Circuit, Dc, Pwl, VoltageSource
 from spinspice.netlists.mtj_model import MTJDraws
 from spinspice.netlists.render import render_circuit
 from spinspice.spintronic_cells.fit import BehaviouralFit, shipped_fit
@@ -128,40 +127,6 @@ def unit_current_2t1r_A(synapse: Synapse2T1RDesign, v_rd_V: float) -> float:
 # --------------------------------------------------------------------------- helpers
 
 
-def _source_voltage(src: VoltageSource, t: np.ndarray) -> np.ndarray:
-    w = src.waveform
-    if isinstance(w, Dc):
-        return np.full_like(t, float(w.value))  # type: ignore[arg-type]
-    if isinstance(w, Pwl):
-        pts = np.array(w.points)
-        v: np.ndarray = np.interp(t, pts[:, 0], pts[:, 1])
-        return v
-    raise ParameterError(f"energy of {type(w).__name__} sources is not implemented")
-
-
-def source_energy_J(circuit: Circuit, tran: RawPlot) -> float:
-    """Σ over the circuit's voltage sources of the energy each delivered, J."""
-    t = tran.scale
-    energy = 0.0
-    for e in circuit.elements:
-        if isinstance(e, VoltageSource):
-            p = -_source_voltage(e, t) * tran[f"i({e.name.lower()})"]
-            energy += float(np.trapezoid(p, t))
-    return energy
-
-
-def settling_latency_s(t: np.ndarray, out: np.ndarray, tol: float, t0: float) -> np.ndarray:
-    """Per output: time after ``t0`` from which it stays within ``tol`` of its final value."""
-    final = out[:, -1]
-    latency = np.full(out.shape[0], np.nan)
-    for k in range(out.shape[0]):
-        outside = np.nonzero(np.abs(out[k] - final[k]) > tol)[0]
-        last = outside[-1] if outside.size else -1
-        if last < len(t) - 1:
-            latency[k] = max(float(t[last + 1]) - t0, 0.0)
-    return latency
-
-
 # --------------------------------------------------------------------------- read ops
 
 
@@ -217,7 +182,7 @@ def run_2t1r_read(
     sim = (backend or NgspiceSubprocess()).run(render_circuit(circuit))
     tran = sim.plot("tran")
     t = tran.scale
-    energy = source_energy_J(circuit, tran)
+    energy = delivered_energy_J(circuit, tran)
 
     def cur(kind: str, k: int) -> np.ndarray:
         out: np.ndarray = tran[f"i({sense_name(kind, k).lower()})"]
@@ -438,7 +403,7 @@ def run_2t1r_update(
         switch_time_s=times,
         progress=_progress(tran, fit, deck.draws, w0),
         draws=deck.draws,
-        energy_J=source_energy_J(deck.circuit, tran),
+        energy_J=delivered_energy_J(deck.circuit, tran),
         columns=deck.columns,
         duration_s=float(t[-1]),
         pulse=deck.pulse,

@@ -71,6 +71,18 @@ def delivered_energy_J(circuit: Circuit, tran: RawPlot) -> float:
     return energy
 
 
+def settling_latency_s(t: np.ndarray, out: np.ndarray, tol: float, t0: float) -> np.ndarray:
+    """Per output: time after ``t0`` from which it stays within ``tol`` of its final value."""
+    final = out[:, -1]
+    latency = np.full(out.shape[0], np.nan)
+    for k in range(out.shape[0]):
+        outside = np.nonzero(np.abs(out[k] - final[k]) > tol)[0]
+        last = outside[-1] if outside.size else -1
+        if last < len(t) - 1:
+            latency[k] = max(float(t[last + 1]) - t0, 0.0)
+    return latency
+
+
 @dataclass(frozen=True, slots=True)
 class ArrayOpResult:
     """One simulated read-type operation.
@@ -158,14 +170,7 @@ def run_array_op(
         ideal = w.T @ x
     unit = unit_current_A(design.synapse, pulse.v_rd_V)
     final = out[:, -1]
-    t0 = pulse.delay_s
-    latency = np.full(out.shape[0], np.nan)
-    tol = settle_lsb * unit
-    for k in range(out.shape[0]):
-        outside = np.nonzero(np.abs(out[k] - final[k]) > tol)[0]
-        last = outside[-1] if outside.size else -1
-        if last < len(t) - 1:
-            latency[k] = max(float(t[last + 1]) - t0, 0.0)
+    latency = settling_latency_s(t, out, settle_lsb * unit, pulse.delay_s)
     return ArrayOpResult(
         operation=operation,
         time_s=t,
