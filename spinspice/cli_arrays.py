@@ -93,6 +93,14 @@ def _array_design(
     "figures with units in their names (A, s, J; error_lsb in synapse currents).",
 )
 @click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="PNG of the feedforward output waveforms with only column 1 driven (the worst "
+    "corner [M,1]), in units of one synapse current.",
+)
+@click.option(
     "--sweep",
     "sweep",
     type=str,
@@ -116,6 +124,7 @@ def corners(
     op: str,
     seed: int,
     csv_path: Path,
+    plot_path: Path | None,
     sweep: str | None,
     sweep_csv: Path | None,
     models: Path | None,
@@ -137,6 +146,7 @@ def corners(
     from spinspice.spintronic_cells.fit import shipped_fit
 
     out = _prepare_output(csv_path)
+    plot_out = _prepare_output(plot_path)
     sweep_out = _prepare_output(sweep_csv)
     sizes = _int_list(sweep, "--sweep") if sweep else []
     if sweep_csv and not sweep:
@@ -171,6 +181,8 @@ def corners(
     ]
     con.print(df[show].to_string(index=False))
     failed = not bool(df["passed"].all())
+    if plot_out is not None:
+        _plot_worst_corner(cell, design, seed, sim, plot_out)
     if sizes:
         from spinspice.analysis.corners import decode_sweep
 
@@ -195,11 +207,36 @@ def corners(
             )
         else:
             con.print(f"all sizes decode (largest {largest}x{largest})")
-    con.print(f"wrote {out}" + (f" and {sweep_out}" if sweep_out else ""))
+    extra = [str(p) for p in (plot_out, sweep_out) if p is not None]
+    con.print(f"wrote {out}" + "".join(f" and {p}" for p in extra))
     if failed:
         con.print(f"[red]FAIL[/]: {int((~df['passed'].astype(bool)).sum())} checks failed")
         sys.exit(EXIT_FAILED_CHECK)
     con.print(f"[green]PASS[/]: all {len(df)} corner checks")
+
+
+def _plot_worst_corner(cell: str, design: object, seed: int, sim: object, target: Path) -> None:
+    import numpy as np
+
+    from spinspice.analysis.array_ops import plot_waveforms
+
+    cols: int = design.cols  # type: ignore[attr-defined]
+    rows: int = design.rows  # type: ignore[attr-defined]
+    x = np.zeros(cols, dtype=int)
+    x[0] = 1
+    if cell == "4t2r":
+        from spinspice.analysis.array_ops import run_array_op
+        from spinspice.analysis.corners import corner_weights
+
+        w = corner_weights(rows, cols, seed)
+        res = run_array_op(design, w, "ff", x, backend=sim)  # type: ignore[arg-type]
+    else:
+        from spinspice.analysis.array_2t1r_ops import run_2t1r_op
+        from spinspice.array_builder.array_2t1r import random_binary_weights
+
+        w = random_binary_weights(rows, cols, seed)
+        res = run_2t1r_op(design, w, "ff", x, backend=sim)  # type: ignore[arg-type]
+    plot_waveforms(res, target, title=f"{cell} feedforward, column 1 driven (corner [M,1])")
 
 
 @click.command("energy")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -183,3 +184,28 @@ def run_array_op(
         pulse=pulse,
         elapsed_s=sim.elapsed_s,
     )
+
+
+def plot_waveforms(result: ArrayOpResult, target: Path | str, title: str = "") -> Path:
+    """Output currents over time in units of one synapse current, with the ideal counts
+    dashed; PNG written atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from spinspice.analysis.tables import write_atomic
+
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    t_ns = result.time_s * 1e9
+    for k in range(result.out_A.shape[0]):
+        (line,) = ax.plot(t_ns, result.out_A[k] / result.unit_A, lw=1)
+        ax.axhline(result.ideal_count[k], color=line.get_color(), ls="--", lw=0.6)
+    ax.set_xlabel("time [ns]")
+    ax.set_ylabel("output / one synapse current")
+    ax.set_title(title or f"{result.operation} outputs (dashed: ideal counts)")
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    out = write_atomic(target, lambda p: fig.savefig(p, format="png", dpi=120))
+    plt.close(fig)
+    return out

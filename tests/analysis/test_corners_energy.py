@@ -94,8 +94,9 @@ def test_energy_cli_table(tmp_path: Path) -> None:
 def test_corners_cli_2t1r(tmp_path: Path) -> None:
     out = tmp_path / "c2.csv"
     res = CliRunner().invoke(cli, ["corners", "--cell", "2t1r", "--rows", "3", "--cols", "4",
-                                   "--csv", str(out)])
+                                   "--csv", str(out), "--plot", str(tmp_path / "w.png")])
     assert res.exit_code == 0, res.output
     df = pd.read_csv(out)
     assert (df["cell"] == "2t1r").all() and len(df) == 12 and df["passed"].all()
+    assert (tmp_path / "w.png").read_bytes()[:4] == b"\x89PNG"
     assert df[df.operation == "update"]["switch_agrees"].all()
