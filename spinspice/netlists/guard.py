@@ -56,10 +56,10 @@ _FORBIDDEN_PREFIXES: Final = ("shell", "source", "pre_")
 #: ... and lines whose first word *is* one of these.
 _FORBIDDEN_WORDS: Final = ("exec", "system", "cd", "osdi")
 _BAD_CHAR_RE: Final = re.compile(r"[^\x20-\x7e\t\n]")
-_STAR_HASH_RE: Final = re.compile(r"^[ \t]*\*#", re.M)
-_DOT_RE: Final = re.compile(r"^[ \t]*(\.[^\s]*)", re.M)
-_FORBIDDEN_RE: Final = re.compile(
-    r"^[ \t]*(?:(?:"
+_PRINTABLE: Final = bytes(range(0x20, 0x7F)) + b"\t\n"
+#: One pass over the line starts: ``*#`` lines, dot-commands and forbidden first words.
+_LINE_START_RE: Final = re.compile(
+    r"^[ \t]*(\*#|\.[^\s]*|(?:"
     + "|".join(_FORBIDDEN_PREFIXES)
     + r")|(?:"
     + "|".join(_FORBIDDEN_WORDS)
@@ -80,8 +80,9 @@ def _bad(text: str, pos: int, where: str, why: str) -> NetlistError:
 def check_text(text: str, *, where: str = "netlist", library: bool = False) -> None:
     """Check netlist text (without a control block) against the rules in the module docstring.
 
-    Whole-text regular expressions (a 128×128 array deck is 12 MB), reporting the first
-    offending line.
+    Two passes over the whole text (a 128×128 array deck is 12–17 MB): an ASCII/printable
+    byte check, then one regular expression over the line starts; the first offending
+    line is reported.
 
     Raises
     ------
@@ -90,21 +91,22 @@ def check_text(text: str, *, where: str = "netlist", library: bool = False) -> N
     """
     if "\r" in text or "\x00" in text:
         raise NetlistError(f"{where} contains a carriage return or NUL character")
-    m = _BAD_CHAR_RE.search(text)
-    if m:
+    if not text.isascii() or text.encode("ascii").translate(None, delete=_PRINTABLE):
+        m = _BAD_CHAR_RE.search(text)
+        assert m is not None
         raise _bad(text, m.start(), where, "non-printable or non-ASCII character")
-    m = _STAR_HASH_RE.search(text)
-    if m:
-        raise _bad(text, m.start(), where, "'*#' lines are executed by ngspice")
     allowed = ALLOWED_LIBRARY_DOT_COMMANDS if library else ALLOWED_DOT_COMMANDS
-    for m in _DOT_RE.finditer(text):
-        word = m.group(1).lower()
-        if word in (".control", ".endc"):
-            raise _bad(text, m.start(), where, ".control blocks are written only by spinspice")
-        if word not in allowed:
-            raise _bad(text, m.start(), where, f"dot-command {word} is not allowed")
-    m = _FORBIDDEN_RE.search(text)
-    if m:
+    for m in _LINE_START_RE.finditer(text):
+        token = m.group(1)
+        if token.startswith("*#"):
+            raise _bad(text, m.start(), where, "'*#' lines are executed by ngspice")
+        if token.startswith("."):
+            word = token.lower()
+            if word in (".control", ".endc"):
+                raise _bad(text, m.start(), where, ".control blocks are written only by spinspice")
+            if word not in allowed:
+                raise _bad(text, m.start(), where, f"dot-command {word} is not allowed")
+            continue
         raise _bad(text, m.start(), where, "command is not allowed in a netlist")
 
 
@@ -152,9 +154,14 @@ def render_control(settings: ControlSettings) -> str:
     return "\n".join(lines) + "\n"
 
 
-def assemble(body: str, settings: ControlSettings) -> str:
-    """Join a checked body and our control block into the final deck text, checked again."""
-    check_text(body, where="netlist body")
+def assemble(body: str, settings: ControlSettings, *, body_checked: bool = False) -> str:
+    """Join a body and our control block into the final deck text.
+
+    The body is checked unless the caller already did (``body_checked``: a
+    :class:`~spinspice.netlists.render.Deck` checks its immutable body when it is made).
+    """
+    if not body_checked:
+        check_text(body, where="netlist body")
     control = render_control(settings)
     return body.rstrip("\n") + "\n" + control + ".end\n"
 

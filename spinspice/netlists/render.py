@@ -69,7 +69,8 @@ class Deck:
     title:
         The circuit title.
     body:
-        Checked netlist text.
+        Netlist text, checked by :func:`~spinspice.netlists.guard.check_text` when the deck
+        is created.
     saves:
         Vector names the deck saves (lower case), empty if it saves everything.
     analyses:
@@ -84,14 +85,18 @@ class Deck:
     analyses: tuple[str, ...]
     osdi: tuple[Path, ...] = ()
 
+    def __post_init__(self) -> None:
+        # Every deck is checked once, when it is made (the body is immutable).
+        check_text(self.body, where="netlist body")
+
     def text(self, *, num_threads: int = 1, filetype: str = "binary") -> str:
-        """Full deck text with our control block (checked again)."""
+        """Full deck text with our control block."""
         settings = ControlSettings(
             num_threads=num_threads,
             filetype=filetype,  # type: ignore[arg-type]
             osdi=self.osdi,
         )
-        return assemble(self.body, settings)
+        return assemble(self.body, settings, body_checked=True)
 
 
 def render_circuit(circuit: Circuit, *, osdi: tuple[Path, ...] = ()) -> Deck:
@@ -115,8 +120,7 @@ def render_circuit(circuit: Circuit, *, osdi: tuple[Path, ...] = ()) -> Deck:
         body = _environment().get_template("deck.cir.j2").render(c=circuit, version=__version__)
     except jinja2.TemplateError as exc:
         raise NetlistError(f"netlist template failed: {exc}") from exc
-    check_text(body, where="netlist body")
-    return Deck(
+    return Deck(  # checks the body
         title=circuit.title,
         body=body,
         saves=tuple(s.vector for s in circuit.saves),
