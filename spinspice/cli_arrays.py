@@ -241,7 +241,11 @@ def _plot_worst_corner(cell: str, design: object, seed: int, sim: object, target
 
 @click.command("energy")
 @click.option(
-    "--cell", type=click.Choice(["4t2r"]), default="4t2r", show_default=True, help="Synapse cell."
+    "--cell",
+    type=click.Choice(["4t2r", "2t1r"]),
+    default="4t2r",
+    show_default=True,
+    help="Synapse cell.",
 )
 @click.option(
     "--sizes",
@@ -298,7 +302,7 @@ def energy(
     dims = _sizes(sizes)
     sim = make_backend(backend, timeout_s, threads, keep_run_dir)
     designs = [_array_design(cell, m, n, config, models, corner) for m, n in dims]
-    df = energy_table(designs, shipped_fit(), seed=seed, backend=sim)  # type: ignore[arg-type]
+    df = energy_table(designs, shipped_fit(), seed=seed, backend=sim)
     assert out is not None
     write_csv(df, out)
     if plot_out is not None:

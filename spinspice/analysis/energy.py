@@ -1,4 +1,8 @@
-"""Energy, power, area and TOPS/W of 4T2R synapse arrays (seed 001 Tables 8–10 shape).
+"""Energy, power, area and TOPS/W of 4T2R and 2T1R arrays (seed 001 Tables 8–10 shape).
+
+The 2T1R array is handled the same way with its own operations
+(:mod:`spinspice.analysis.array_2t1r_ops`): reference-decoded reads, an M×1 update slice
+driven for the full T_up towards every cell's other state, one gate pair per row.
 
 Array figures (from ngspice, every source's ∫ V·I):
 
@@ -117,21 +121,42 @@ def _update_slice_energy(
     return res.energy_J, res.elapsed_s
 
 
-def row_control_energy_J(design: Array4T2RDesign, n_slots: int) -> float:
-    """Analytic charging energy of the row controls beyond the first column (docstring)."""
+def row_control_energy_J(design: Any, n_slots: int, pairs: int = 2) -> float:
+    """Analytic charging energy of the row controls beyond the first column (docstring).
+
+    ``pairs``: PMOS/NMOS gate-line pairs per row (2 for the 4T2R cell, 1 for the 2T1R).
+    """
     t = design.synapse.technology
     _, c_seg = design.segment()
     c_gate_n = EPS_SIO2 / T_OX_M * t.wn_m * t.l_m
     c_gate_p = EPS_SIO2 / T_OX_M * t.wp_m * t.l_m
     extra = design.cols - 1
     swing = 2 * t.vdd_V
-    # per slot and row: e1p/e2p (PMOS gates) and e1n/e2n (NMOS gates), each up and back once
-    c_total = extra * (2 * (c_seg + c_gate_p) + 2 * (c_seg + c_gate_n))
+    # per slot and row: every PMOS and NMOS gate line up and back once
+    c_total = extra * pairs * ((c_seg + c_gate_p) + (c_seg + c_gate_n))
     return float(design.rows * n_slots * c_total * swing**2)
 
 
+def _ops_2t1r(
+    design: Any, fit: BehaviouralFit, read: ReadPulse, seed: int, backend: SimulatorBackend | None
+) -> tuple[Any, Any, float, float, float]:
+    """2T1R: (ff, bp, update energy of the array, update time, simulator time)."""
+    from spinspice.analysis.array_2t1r_ops import run_2t1r_op, run_2t1r_update
+    from spinspice.array_builder.array_2t1r import random_binary_weights
+
+    m, n = design.rows, design.cols
+    rng = np.random.default_rng(seed + 1)
+    w = random_binary_weights(m, n, seed)
+    ff = run_2t1r_op(design, w, "ff", rng.choice([-1, 1], n), backend=backend)
+    bp = run_2t1r_op(design, w, "bp", rng.choice([-1, 1], m), backend=backend)
+    column = replace(design, cols=1)
+    up = run_2t1r_update(column, w[:, :1], -w[:, :1], 2e-9, seed=seed, fit=fit, backend=backend)
+    e_update = n * up.energy_J + row_control_energy_J(design, n, pairs=1)
+    return ff, bp, e_update, n * up.duration_s, ff.elapsed_s + bp.elapsed_s + up.elapsed_s
+
+
 def energy_row(
-    design: Array4T2RDesign,
+    design: Any,
     fit: BehaviouralFit,
     *,
     periphery: PeripheryModel | None = None,
@@ -145,13 +170,19 @@ def energy_row(
     read = read or ReadPulse()
     update = update or UpdatePulse()
     m, n = design.rows, design.cols
-    rng = np.random.default_rng(seed + 1)
-    w = random_weights(m, n, seed)
-    ff = run_array_op(design, w, "ff", rng.choice([-1, 1], n), pulse=read, backend=backend)
-    bp = run_array_op(design, w, "bp", rng.choice([-1, 1], m), pulse=read, backend=backend)
-    e_slice, t_slice = _update_slice_energy(design, fit, update, seed, backend)
-    e_update = n * e_slice + row_control_energy_J(design, n)
-    t_update = n * update.slot_s
+    if isinstance(design, Array4T2RDesign):
+        cell = "4t2r"
+        rng = np.random.default_rng(seed + 1)
+        w = random_weights(m, n, seed)
+        ff = run_array_op(design, w, "ff", rng.choice([-1, 1], n), pulse=read, backend=backend)
+        bp = run_array_op(design, w, "bp", rng.choice([-1, 1], m), pulse=read, backend=backend)
+        e_slice, t_slice = _update_slice_energy(design, fit, update, seed, backend)
+        e_update = n * e_slice + row_control_energy_J(design, n)
+        t_update = n * update.slot_s
+        sim_time = ff.elapsed_s + bp.elapsed_s + t_slice
+    else:
+        cell = "2t1r"
+        ff, bp, e_update, t_update, sim_time = _ops_2t1r(design, fit, read, seed, backend)
     ops_read, ops_update = 2.0 * m * n, float(m * n)
     row_scale, both_scale = periphery.scale(m, n)
     p_ff_periph = (periphery.adc8_W + periphery.dac1_W) * max(row_scale, both_scale)
@@ -161,7 +192,7 @@ def energy_row(
         e_update + (periphery.dac8_W * both_scale + periphery.comparators_W * row_scale) * t_update
     )
     return {
-        "cell": "4t2r",
+        "cell": cell,
         "rows": m,
         "cols": n,
         "area_m2": design.area_m2,
@@ -176,13 +207,13 @@ def energy_row(
         "tops_per_w_ff_periph": ops_read / e_ff_p / 1e12,
         "tops_per_w_bp_periph": ops_read / e_bp_p / 1e12,
         "tops_per_w_update_periph": ops_update / e_up_p / 1e12,
-        "t_ff_s": read.stop_s,
+        "t_ff_s": float(ff.time_s[-1] - ff.time_s[0]),
         "t_update_s": t_update,
-        "sim_time_s": ff.elapsed_s + bp.elapsed_s + t_slice,
+        "sim_time_s": sim_time,
     }
 
 
-def energy_table(designs: list[Array4T2RDesign], fit: BehaviouralFit, **kw: Any) -> pd.DataFrame:
+def energy_table(designs: list[Any], fit: BehaviouralFit, **kw: Any) -> pd.DataFrame:
     """The energy/power/area table, one row per array design."""
     import pandas as pd
 

@@ -100,3 +100,14 @@ def test_corners_cli_2t1r(tmp_path: Path) -> None:
     assert (df["cell"] == "2t1r").all() and len(df) == 12 and df["passed"].all()
     assert (tmp_path / "w.png").read_bytes()[:4] == b"\x89PNG"
     assert df[df.operation == "update"]["switch_agrees"].all()
+
+
+@pytest.mark.ngspice
+def test_energy_cli_2t1r(tmp_path: Path) -> None:
+    out = tmp_path / "e2.csv"
+    res = CliRunner().invoke(cli, ["energy", "--cell", "2t1r", "--sizes", "1x1,3x3", "--csv", str(out)])
+    assert res.exit_code == 0, res.output
+    df = pd.read_csv(out)
+    assert (df["cell"] == "2t1r").all()
+    assert (df["e_update_J"] > 0).all() and (df["tops_per_w_ff"] > df["tops_per_w_ff_periph"]).all()
+    assert df.e_ff_J.iloc[1] > 3 * df.e_ff_J.iloc[0]
