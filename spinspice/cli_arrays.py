@@ -264,6 +264,14 @@ def _plot_worst_corner(cell: str, design: object, seed: int, sim: object, target
     "tops_per_w_ff,tops_per_w_bp,tops_per_w_update (+ with periphery, e_bp_J, ...).",
 )
 @click.option(
+    "--method",
+    type=click.Choice(["transient", "op"]),
+    default="transient",
+    show_default=True,
+    help="Read energies from full transients, or quasi-statically from the DC operating "
+    "point plus wire charging (within ~3 % of the transient, for 128x128 and larger).",
+)
+@click.option(
     "--plot",
     "plot_path",
     type=click.Path(path_type=Path),
@@ -277,6 +285,7 @@ def energy(
     cell: str,
     sizes: str,
     seed: int,
+    method: str,
     csv_path: Path,
     plot_path: Path | None,
     models: Path | None,
@@ -302,7 +311,7 @@ def energy(
     dims = _sizes(sizes)
     sim = make_backend(backend, timeout_s, threads, keep_run_dir)
     designs = [_array_design(cell, m, n, config, models, corner) for m, n in dims]
-    df = energy_table(designs, shipped_fit(), seed=seed, backend=sim)
+    df = energy_table(designs, shipped_fit(), seed=seed, backend=sim, method=method)
     assert out is not None
     write_csv(df, out)
     if plot_out is not None:

@@ -100,6 +100,67 @@ class PeripheryModel:
         return rows / self.reference_size, (rows + cols) / (2 * self.reference_size)
 
 
+@dataclass(frozen=True, slots=True)
+class QuasiStaticRead:
+    """A read operation's energy from its DC operating point (``method="op"``)."""
+
+    energy_J: float
+    power_W: float
+    elapsed_s: float
+    time_s: np.ndarray
+
+
+def quasi_static_read(
+    design: Array4T2RDesign,
+    weights: np.ndarray,
+    operation: str,
+    vector: np.ndarray,
+    *,
+    pulse: ReadPulse,
+    backend: SimulatorBackend | None,
+) -> QuasiStaticRead:
+    """Read energy without a transient: P_dc·(T_rd + edge) + Σ C·V² of the wire nodes.
+
+    The same deck as the transient read, solved at its final input levels with ``.op``:
+    every source's DC power over the read window, plus the supply energy C·V² that charges
+    each wire-segment capacitance of the input/output lines from 0 V (the control lines are
+    already at their levels before a read). For arrays whose transient is too slow (128×128
+    takes over an hour here); checked against the transient on small arrays (tests).
+    """
+    from spinspice.analysis.runner import NgspiceSubprocess
+    from spinspice.array_builder.array_4t2r import ARRAY_NAME, ROW_LINES, array_circuit
+    from spinspice.netlists.circuit import Dc, OperatingPoint, Pwl, VoltageSource
+    from spinspice.netlists.render import render_circuit
+
+    circuit = array_circuit(design, weights, operation, vector, pulse=pulse)  # type: ignore[arg-type]
+    elements = [
+        replace(e, waveform=Dc(e.waveform.points[-1][1]))
+        if isinstance(e, VoltageSource) and isinstance(e.waveform, Pwl)
+        else e
+        for e in circuit.elements
+    ]
+    dc = replace(circuit, elements=tuple(elements), analyses=(OperatingPoint(),), saves=())
+    sim = (backend or NgspiceSubprocess()).run(render_circuit(dc))
+    op = sim.plot("op")
+    power = 0.0
+    for e in dc.elements:
+        if isinstance(e, VoltageSource):
+            power += -float(e.waveform.value) * float(op[f"i({e.name.lower()})"][0])  # type: ignore[union-attr, arg-type]
+    _, c_seg = design.segment()
+    charge = 0.0
+    lines = [ln for ln in ("u1", "ub1", "u2", "ub2", *ROW_LINES) if not ln.startswith("e")]
+    for line in lines:
+        for m in range(1, design.rows + 1):
+            for n in range(1, design.cols + 1):
+                v = float(op[f"v({ARRAY_NAME}_{line}_{m}_{n})".lower()][0])
+                charge += c_seg * v * v
+    window = pulse.t_rd_s + pulse.rise_s
+    energy = power * window + charge
+    return QuasiStaticRead(
+        energy, energy / (window + pulse.delay_s), sim.elapsed_s, np.array([0.0, pulse.stop_s])
+    )
+
+
 def _update_slice_energy(
     design: Array4T2RDesign,
     fit: BehaviouralFit,
@@ -164,8 +225,13 @@ def energy_row(
     update: UpdatePulse | None = None,
     seed: int = 0,
     backend: SimulatorBackend | None = None,
+    method: str = "transient",
 ) -> dict[str, Any]:
-    """One row of the energy table for ``design`` (module docstring)."""
+    """One row of the energy table for ``design`` (module docstring).
+
+    ``method="op"`` takes the 4T2R read energies from :func:`quasi_static_read` instead of
+    transients (large arrays).
+    """
     periphery = periphery or PeripheryModel()
     read = read or ReadPulse()
     update = update or UpdatePulse()
@@ -174,8 +240,11 @@ def energy_row(
         cell = "4t2r"
         rng = np.random.default_rng(seed + 1)
         w = random_weights(m, n, seed)
-        ff = run_array_op(design, w, "ff", rng.choice([-1, 1], n), pulse=read, backend=backend)
-        bp = run_array_op(design, w, "bp", rng.choice([-1, 1], m), pulse=read, backend=backend)
+        read_op: Any = quasi_static_read if method == "op" else run_array_op
+        if method not in ("transient", "op"):
+            raise ParameterError(f"method must be 'transient' or 'op', got {method!r}")
+        ff = read_op(design, w, "ff", rng.choice([-1, 1], n), pulse=read, backend=backend)
+        bp = read_op(design, w, "bp", rng.choice([-1, 1], m), pulse=read, backend=backend)
         e_slice, t_slice = _update_slice_energy(design, fit, update, seed, backend)
         e_update = n * e_slice + row_control_energy_J(design, n)
         t_update = n * update.slot_s

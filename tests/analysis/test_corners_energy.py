@@ -111,3 +111,19 @@ def test_energy_cli_2t1r(tmp_path: Path) -> None:
     assert (df["cell"] == "2t1r").all()
     assert (df["e_update_J"] > 0).all() and (df["tops_per_w_ff"] > df["tops_per_w_ff_periph"]).all()
     assert df.e_ff_J.iloc[1] > 3 * df.e_ff_J.iloc[0]
+
+
+@pytest.mark.ngspice
+def test_quasi_static_read_energy_matches_the_transient() -> None:
+    from spinspice.analysis.array_ops import run_array_op
+    from spinspice.analysis.energy import quasi_static_read
+    from spinspice.array_builder.array_4t2r import random_weights
+
+    d = Array4T2RDesign(synapse=Synapse4T2RDesign(technology=MosfetTechnology.default()), rows=6, cols=5)
+    w = random_weights(6, 5, 2)
+    rng = np.random.default_rng(4)
+    for op, n in (("ff", 5), ("bp", 6)):
+        vec = rng.choice([-1, 1], n)
+        tran = run_array_op(d, w, op, vec, pulse=ReadPulse())  # type: ignore[arg-type]
+        qs = quasi_static_read(d, w, op, vec, pulse=ReadPulse(), backend=None)
+        assert qs.energy_J == pytest.approx(tran.energy_J, rel=0.05)
