@@ -166,8 +166,9 @@ def test_star_hash_really_executes_without_the_guard(tmp_path: Path) -> None:
 )
 def test_guard_stops_injection_before_ngspice_starts(tmp_path: Path, body: str) -> None:
     marker = tmp_path / "executed"
-    deck = Deck(title="evil", body=body.format(marker=marker), saves=(), analyses=("op",))
+    # A Deck checks its body when it is made, so an evil deck never reaches a backend.
     with pytest.raises(NetlistError):
+        deck = Deck(title="evil", body=body.format(marker=marker), saves=(), analyses=("op",))
         NgspiceSubprocess(NgspiceOptions(workdir_parent=tmp_path)).run(deck)
     assert not marker.exists()
     assert not list(tmp_path.glob("spinspice-run-*"))  # no run directory: ngspice never started
