@@ -52,7 +52,7 @@ from typing import Literal
 
 import numpy as np
 
-from spinspice.array_builder.array_4t2r import ReadPulse, sense_name
+from spinspice.array_builder.array_4t2r import ReadPulse, check_ternary_vector, sense_name
 from spinspice.array_builder.parasitics import LayoutModel, WireModel
 from spinspice.array_builder.synapse_2t1r import (
     ACCESS_SUBCKT_NAME,
@@ -272,15 +272,6 @@ class Array2T1RDesign:
         )
 
 
-def _check_vector(values: Sequence[int] | np.ndarray, n: int, what: str) -> np.ndarray:
-    arr = np.asarray(values)
-    if arr.shape != (n,):
-        raise ParameterError(f"{what} must have {n} entries, got shape {arr.shape}")
-    if arr.dtype.kind not in "iuf" or not np.all(np.isin(arr, (-1, 0, 1))):
-        raise ParameterError(f"{what} entries must be -1, 0 or +1")
-    return arr.astype(int)
-
-
 # --------------------------------------------------------------------------- read decks
 
 
@@ -334,7 +325,7 @@ def array_circuit(
                 VoltageSource(sense_name(line, m), arr.row_end(line, m), GROUND, Dc(-vdd))
             )
     if operation == "ff":
-        x = _check_vector(vector, n_cols, "activations")
+        x = check_ternary_vector(vector, n_cols, "activations")
         xs = np.concatenate([x, np.zeros(N_REF, dtype=int)])
         for n in range(1, design.total_cols + 1):
             level = xs[n - 1] * pulse.v_rd_V
@@ -349,7 +340,7 @@ def array_circuit(
                 VoltageSource(sense_name("out", m), arr.row_end("out", m), GROUND, Dc(0.0))
             )
     elif operation == "bp":
-        y = _check_vector(vector, m_rows, "errors")
+        y = check_ternary_vector(vector, m_rows, "errors")
         ys = np.concatenate([y, np.zeros(N_REF, dtype=int)])
         for n in range(1, design.total_cols + 1):
             for line in COL_LINES:

@@ -154,6 +154,26 @@ class Array4T2RDesign:
         """(R in Ω, C in F) of one wire segment."""
         return self.wire.segment(self.pitch_m)
 
+    def cell_array(
+        self, cell: str, cell_params: dict[str, tuple[tuple[float, ...], ...]]
+    ) -> CellArray:
+        """The :class:`CellArray` of this design: geometry, lines, wire segments."""
+        r_seg, c_seg = self.segment()
+        return CellArray(
+            name=ARRAY_NAME,
+            rows=self.rows,
+            cols=self.cols,
+            cell=cell,
+            ports=(*COL_LINES, *ROW_LINES),
+            col_lines=COL_LINES,
+            row_lines=ROW_LINES,
+            col_r_ohm=r_seg,
+            col_c_F=c_seg,
+            row_r_ohm=r_seg,
+            row_c_F=c_seg,
+            cell_params=cell_params,
+        )
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReadPulse:
@@ -199,11 +219,12 @@ def sense_name(kind: str, index: int) -> str:
     return f"V{kind}_{index}"
 
 
-def _check_vector(values: Sequence[int] | np.ndarray, n: int, what: str) -> np.ndarray:
+def check_ternary_vector(values: Sequence[int] | np.ndarray, n: int, what: str) -> np.ndarray:
+    """``values`` as an int array of ``n`` entries in {−1, 0, +1} (numeric input only)."""
     arr = np.asarray(values)
     if arr.shape != (n,):
         raise ParameterError(f"{what} must have {n} entries, got shape {arr.shape}")
-    if not np.all(np.isin(arr, (-1, 0, 1))):
+    if arr.dtype.kind not in "iuf" or not np.all(np.isin(arr, (-1, 0, 1))):
         raise ParameterError(f"{what} entries must be -1, 0 or +1")
     return arr.astype(int)
 
@@ -242,23 +263,9 @@ def array_circuit(
         raise ParameterError(f"weights have shape {weights.shape}, expected {(m_rows, n_cols)}")
     syn = design.synapse
     vdd = syn.technology.vdd_V
-    r_seg, c_seg = design.segment()
     r1 = tuple(tuple(syn.resistance(parse_weight(w).mtj_states[0]) for w in row) for row in weights)
     r2 = tuple(tuple(syn.resistance(parse_weight(w).mtj_states[1]) for w in row) for row in weights)
-    arr = CellArray(
-        name=ARRAY_NAME,
-        rows=m_rows,
-        cols=n_cols,
-        cell=SUBCKT_NAME,
-        ports=(*COL_LINES, *ROW_LINES),
-        col_lines=COL_LINES,
-        row_lines=ROW_LINES,
-        col_r_ohm=r_seg,
-        col_c_F=c_seg,
-        row_r_ohm=r_seg,
-        row_c_F=c_seg,
-        cell_params={"r1": r1, "r2": r2},
-    )
+    arr = design.cell_array(SUBCKT_NAME, {"r1": r1, "r2": r2})
     elements: list[Element] = [arr]
     gates = {"e1n": -vdd, "e1p": -vdd, "e2n": vdd, "e2p": vdd}
     for m in range(1, m_rows + 1):
@@ -267,7 +274,7 @@ def array_circuit(
                 VoltageSource(sense_name(line, m), arr.row_end(line, m), GROUND, Dc(level))
             )
     if operation == "ff":
-        x = _check_vector(vector, n_cols, "activations")
+        x = check_ternary_vector(vector, n_cols, "activations")
         signs = {"u1": 1, "ub1": -1, "u2": 1, "ub2": -1}
         for n in range(1, n_cols + 1):
             for line, s in signs.items():
@@ -282,7 +289,7 @@ def array_circuit(
                 VoltageSource(sense_name("out", m), arr.row_end("out", m), GROUND, Dc(0.0))
             )
     elif operation == "bp":
-        y = _check_vector(vector, m_rows, "errors")
+        y = check_ternary_vector(vector, m_rows, "errors")
         for n in range(1, n_cols + 1):
             for line in COL_LINES:
                 elements.append(

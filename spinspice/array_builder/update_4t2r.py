@@ -44,8 +44,6 @@ import numpy as np
 
 from spinspice.array_builder.array_4t2r import (
     ARRAY_NAME,
-    COL_LINES,
-    ROW_LINES,
     Array4T2RDesign,
     sense_name,
 )
@@ -54,7 +52,6 @@ from spinspice.errors import ParameterError
 from spinspice.netlists import mtj_model
 from spinspice.netlists.circuit import (
     GROUND,
-    CellArray,
     Circuit,
     Dc,
     Element,
@@ -312,7 +309,6 @@ def update_circuit(
 
     # Column inputs: driven during their slot (u at x·V_up, ū at −x·V_up), else 0 V.
     elements: list[Element] = []
-    r_seg, c_seg = design.segment()
     states = np.array([[parse_weight(w).mtj_states for w in row] for row in weights])
     n_cells = m_rows * n_cols
     both = mtj_model.draw(fit, 2 * n_cells, seed)  # MTJ1 of every cell, then MTJ2
@@ -323,19 +319,9 @@ def update_circuit(
 
     s1 = (states[..., 0] == "AP").astype(float)
     s2 = (states[..., 1] == "AP").astype(float)
-    arr = CellArray(
-        name=ARRAY_NAME,
-        rows=m_rows,
-        cols=n_cols,
-        cell=SUBCKT_MTJ,
-        ports=(*COL_LINES, *ROW_LINES),
-        col_lines=COL_LINES,
-        row_lines=ROW_LINES,
-        col_r_ohm=r_seg,
-        col_c_F=c_seg,
-        row_r_ohm=r_seg,
-        row_c_F=c_seg,
-        cell_params={
+    arr = design.cell_array(
+        SUBCKT_MTJ,
+        {
             "la1": grid(draws1.l_ap2p),
             "lp1": grid(draws1.l_p2ap),
             "s1": grid(s1),
