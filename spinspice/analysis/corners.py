@@ -27,13 +27,13 @@ hops of the Monte Carlo are a device property, see docs/device.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from spinspice.analysis.array_ops import run_array_op
+from spinspice.analysis.array_ops import ArrayOpResult, run_array_op
 from spinspice.analysis.runner import SimulatorBackend
 from spinspice.analysis.update_ops import run_update
 from spinspice.array_builder.array_4t2r import Array4T2RDesign, ReadPulse, random_weights
@@ -107,10 +107,11 @@ def read_disturb_p(fit: BehaviouralFit, pulse: ReadPulse) -> float:
     return float(max(fit.direction(d).cdf(i_max, width, fit.tsw_s)[0] for d in ("AP->P", "P->AP")))
 
 
-def _row(design: Array4T2RDesign, corner: Corner, op: str, **values: Any) -> dict[str, Any]:
+def corner_row(cell: str, design: Any, corner: Corner, op: str, **values: Any) -> dict[str, Any]:
+    """One row of the corner table (every column present, unset ones NaN)."""
     base: dict[str, Any] = dict.fromkeys(CORNER_COLUMNS, np.nan)
     base.update(
-        cell="4t2r",
+        cell=cell,
         rows=design.rows,
         cols=design.cols,
         corner=corner.label,
@@ -123,27 +124,30 @@ def _row(design: Array4T2RDesign, corner: Corner, op: str, **values: Any) -> dic
     return base
 
 
-def _read_checks(
-    design: Array4T2RDesign,
+#: Runs one read of a design: (design, weights, "ff"|"bp", vector) -> ArrayOpResult.
+ReadRunner = Callable[[Any, np.ndarray, str, np.ndarray], ArrayOpResult]
+
+
+def read_checks(
+    cell: str,
+    design: Any,
     weights: np.ndarray,
     op: str,
     corners: list[Corner],
-    pulse: ReadPulse,
-    backend: SimulatorBackend | None,
-    seed: int,
+    run: ReadRunner,
+    loaded_vec: np.ndarray,
     rd_p: float,
 ) -> list[dict[str, Any]]:
+    """ff/bp corner checks (module docstring), for any cell whose reads ``run`` simulates."""
     rows: list[dict[str, Any]] = []
-    m_rows, n_cols = design.rows, design.cols
-    rng = np.random.default_rng(seed + 7)
-    loaded_vec = rng.integers(-1, 2, n_cols if op == "ff" else m_rows)
-    loaded = run_array_op(design, weights, op, loaded_vec, pulse=pulse, backend=backend)  # type: ignore[arg-type]
+    n_vec = design.cols if op == "ff" else design.rows
+    loaded = run(design, weights, op, loaded_vec)
     # one simulation per driven line: corners sharing a column (ff) / row (bp) share it
     drive = sorted({c.n if op == "ff" else c.m for c in corners})
     for line in drive:
-        vec = np.zeros(n_cols if op == "ff" else m_rows, dtype=int)
+        vec = np.zeros(n_vec, dtype=int)
         vec[line] = 1
-        res = run_array_op(design, weights, op, vec, pulse=pulse, backend=backend)  # type: ignore[arg-type]
+        res = run(design, weights, op, vec)
         for c in corners:
             if (c.n if op == "ff" else c.m) != line:
                 continue
@@ -153,7 +157,8 @@ def _read_checks(
             sign_ok = bool(np.sign(res.final_A[out]) == np.sign(ideal)) if ideal else True
             ok = sign_ok and abs(err) < 0.5 and rd_p < 1e-3
             rows.append(
-                _row(
+                corner_row(
+                    cell,
                     design,
                     c,
                     op,
@@ -235,7 +240,8 @@ def _update_checks(
         psw = float(res.p_model[c.m, c.n, 1])
         ok = agree and psw >= 0.5 * ref
         rows.append(
-            _row(
+            corner_row(
+                "4t2r",
                 design,
                 c,
                 "update",
@@ -273,7 +279,18 @@ def check_corners(
     rows: list[dict[str, Any]] = []
     for op in ("ff", "bp"):
         if op in operations:
-            rows += _read_checks(design, weights, op, corners, pulse, backend, seed, rd_p)
+            n_vec = design.cols if op == "ff" else design.rows
+            loaded_vec = np.random.default_rng(seed + 7).integers(-1, 2, n_vec)
+            rows += read_checks(
+                "4t2r",
+                design,
+                weights,
+                op,
+                corners,
+                lambda d, w, o, v: run_array_op(d, w, o, v, pulse=pulse, backend=backend),  # type: ignore[arg-type]
+                loaded_vec,
+                rd_p,
+            )
     if "update" in operations:
         rows += _update_checks(design, weights, corners, fit, backend, seed)
     return pd.DataFrame(rows, columns=list(CORNER_COLUMNS))

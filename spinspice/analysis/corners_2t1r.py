@@ -24,7 +24,9 @@ from spinspice.analysis.corners import (
     CORNER_COLUMNS,
     OPERATIONS,
     Corner,
+    corner_row,
     corners_of,
+    read_checks,
     read_disturb_p,
 )
 from spinspice.analysis.runner import SimulatorBackend
@@ -35,71 +37,6 @@ from spinspice.spintronic_cells.fit import BehaviouralFit
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-def _row(design: Array2T1RDesign, corner: Corner, op: str, **values: Any) -> dict[str, Any]:
-    base: dict[str, Any] = dict.fromkeys(CORNER_COLUMNS, np.nan)
-    base.update(
-        cell="2t1r",
-        rows=design.rows,
-        cols=design.cols,
-        corner=corner.label,
-        row=corner.m + 1,
-        col=corner.n + 1,
-        operation=op,
-        detail="",
-    )
-    base.update(values)
-    return base
-
-
-def _read(
-    design: Array2T1RDesign,
-    w: np.ndarray,
-    op: str,
-    corners: list[Corner],
-    seed: int,
-    rd_p: float,
-    backend: SimulatorBackend | None,
-) -> list[dict[str, Any]]:
-    n_vec = design.cols if op == "ff" else design.rows
-    loaded = run_2t1r_op(
-        design,
-        w,
-        op,  # type: ignore[arg-type]
-        np.random.default_rng(seed + 7).choice([-1, 1], n_vec),
-        backend=backend,
-    )
-    rows = []
-    for line in sorted({c.n if op == "ff" else c.m for c in corners}):
-        vec = np.zeros(n_vec, dtype=int)
-        vec[line] = 1
-        res = run_2t1r_op(design, w, op, vec, backend=backend)  # type: ignore[arg-type]
-        for c in corners:
-            if (c.n if op == "ff" else c.m) != line:
-                continue
-            out = c.m if op == "ff" else c.n
-            ideal = int(res.ideal_count[out])
-            err = float(res.error_lsb[out])
-            sign_ok = bool(np.sign(res.final_A[out]) == np.sign(ideal))
-            rows.append(
-                _row(
-                    design,
-                    c,
-                    op,
-                    passed=sign_ok and abs(err) < 0.5 and rd_p < 1e-3,
-                    sign_ok=sign_ok,
-                    i_out_A=float(res.final_A[out]),
-                    ideal_count=ideal,
-                    error_lsb=err,
-                    error_lsb_loaded=float(loaded.error_lsb[out]),
-                    latency_s=float(res.latency_s[out]),
-                    energy_J=res.energy_J,
-                    read_disturb_p=rd_p,
-                    detail=f"only {'column' if op == 'ff' else 'row'} {line + 1} driven",
-                )
-            )
-    return rows
 
 
 def _update(
@@ -122,7 +59,8 @@ def _update(
         # within 2 % of the threshold the edge timing decides: not counted
         agree = abs(prog - 1.0) < 0.02 or (prog >= 1.0) == bool(res.switched[c.m, c.n])
         rows.append(
-            _row(
+            corner_row(
+                "2t1r",
                 design,
                 c,
                 "update",
@@ -156,7 +94,18 @@ def check_corners_2t1r(
     rows: list[dict[str, Any]] = []
     for op in ("ff", "bp"):
         if op in operations:
-            rows += _read(design, w, op, corners, seed, rd_p, backend)
+            n_vec = design.cols if op == "ff" else design.rows
+            loaded_vec = np.random.default_rng(seed + 7).choice([-1, 1], n_vec)
+            rows += read_checks(
+                "2t1r",
+                design,
+                w,
+                op,
+                corners,
+                lambda d, ww, o, v: run_2t1r_op(d, ww, o, v, backend=backend),  # type: ignore[arg-type]
+                loaded_vec,
+                rd_p,
+            )
     if "update" in operations:
         rows += _update(design, w, corners, fit, seed, backend)
     return pd.DataFrame(rows, columns=list(CORNER_COLUMNS))
