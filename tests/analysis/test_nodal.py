@@ -85,20 +85,40 @@ def test_batch_equals_single_solves() -> None:
             assert np.allclose(batch[:, :, k], one, rtol=0, atol=1e-13)
 
 
+def test_auto_factorises_for_a_batch_and_pcg_for_one_large_vector() -> None:
+    d = CrossbarDesign(architecture="1t1r", rows=100, cols=110)
+    x, _, st = random_inputs(100, 110, 3)
+    net = build_network(d, read_phase(d, x), st)
+    solver = LinearSolver(net)
+    one = solver.solve()
+    assert (one.method, solver._lu is None) == ("pcg", True)
+    assert one.iterations > 1
+    src = np.repeat(net.src_V[:, None], 8, axis=1)
+    src[:100] *= np.linspace(0.5, 1.0, 8)
+    batch = solver.solve(src)
+    assert (batch.method, batch.iterations) == ("direct", 0)
+    scale = np.abs(one.v_cell_V).max()
+    assert np.abs(batch.v_cell_V[:, :, -1] - one.v_cell_V[:, :, 0]).max() <= 1e-10 * scale
+    assert np.abs(batch.v_cell_V[:, :, 0] - 0.5 * one.v_cell_V[:, :, 0]).max() <= 1e-10 * scale
+
+
 @pytest.mark.ngspice
 @pytest.mark.parametrize("arch", ["1r", "1t1r"])
 def test_solver_agrees_with_ngspice_to_1e6_on_32x32(arch: str) -> None:
     """Issue 5: every cell voltage within 1e-6 relative, read and write phases."""
     d = CrossbarDesign(architecture=cast(Architecture, arch), rows=32, cols=32)
     phases, st = _phases(d, 11)
+    methods: tuple[Method, ...] = ("direct", "pcg")
     for ph in phases:
         net = build_network(d, ph, st)
-        fast = solve_linear(net, method="pcg").v_cell_V[:, :, 0]
         spice = _spice_cells(net, network_circuit(net, tight=False))
         scale = np.abs(spice).max()
-        assert np.abs(fast - spice).max() <= 1e-6 * scale, ph.name
         big = np.abs(spice) > 1e-3 * scale  # per cell, where the voltage is not ~0
-        assert np.all(np.abs(fast - spice)[big] <= 1e-6 * np.abs(spice)[big]), ph.name
+        for method in methods:
+            fast = solve_linear(net, method=method).v_cell_V[:, :, 0]
+            assert np.abs(fast - spice).max() <= 1e-6 * scale, (ph.name, method)
+            err = np.abs(fast - spice)[big]
+            assert np.all(err <= 1e-6 * np.abs(spice)[big]), (ph.name, method)
 
 
 @pytest.mark.ngspice
