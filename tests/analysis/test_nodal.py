@@ -6,6 +6,8 @@ from typing import cast
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spinspice.analysis.nodal import (
     LinearSolver,
@@ -135,3 +137,42 @@ def test_newton_solver_agrees_with_behavioural_mtj_in_ngspice(arch: str) -> None
         if ph.name != "read" and arch == "1r":
             lin = solve_linear(net).v_cell_V[:, :, 0]
             assert np.abs(lin - spice).max() > 1e-3 * np.abs(spice).max()
+
+
+@given(st.integers(1, 40), st.integers(1, 40), st.integers(1, 64))
+@settings(max_examples=60, deadline=None)
+def test_nested_dissection_is_a_permutation_that_separates(m: int, n: int, leaf: int) -> None:
+    from spinspice.analysis.nodal import _nested_dissection
+
+    # nodes at every site of an m×n grid, twice (row and column line nodes)
+    y, x = np.divmod(np.arange(m * n), n)
+    xx, yy = np.concatenate([x, x]), np.concatenate([y, y])
+    perm = _nested_dissection(xx, yy, leaf)
+    assert np.array_equal(np.sort(perm), np.arange(2 * m * n))
+    if 2 * m * n <= leaf:
+        return  # one leaf box
+    # top level: the first half, then the second half, then the middle line separating them
+    c, w = (xx, n) if n >= m else (yy, m)
+    mid = (w - 1) // 2
+    side = np.sign(c[perm] - mid)  # −1 first half, +1 second half, 0 separator
+    n_first, n_sep = int((c < mid).sum()), int((c == mid).sum())
+    assert np.all(side[:n_first] == -1)
+    assert np.all(side[n_first : perm.size - n_sep] == 1)
+    assert np.all(side[perm.size - n_sep :] == 0)
+
+
+def test_nested_dissection_fills_less_than_minimum_degree() -> None:
+    from scipy.sparse.linalg import splu
+
+    d = CrossbarDesign(architecture="1r", rows=96, cols=96)
+    x, _, st_ = random_inputs(96, 96, 5)
+    solver = LinearSolver(build_network(d, read_phase(d, x), st_), "direct")
+    solver.solve()
+    nd_fill = solver._lu.L.nnz + solver._lu.U.nnz  # type: ignore[union-attr]
+    mmd = splu(
+        solver._A.tocsc(),
+        permc_spec="MMD_AT_PLUS_A",
+        diag_pivot_thresh=0.0,
+        options={"SymmetricMode": True},
+    )
+    assert nd_fill < 0.95 * (mmd.L.nnz + mmd.U.nnz)
