@@ -208,7 +208,8 @@ _MODELS = ("analytic", "analytic-hc", "thermal", "precessional")
     "--sneak-table",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Sneak-path summary (JSON or CSV scheme,false_switch_rate).",
+    help="Sneak-path rates: JSON, CSV scheme,false_switch_rate, or the --summary CSV of "
+    "`spinspice sneak --crossbar 1r`.",
 )
 @click.option(
     "--sweep",

@@ -299,7 +299,10 @@ class SneakDisturbance:
 
         JSON: ``{"false_switch_rate_2phase": r2, "false_switch_rate_4phase": r4,
         "dp_program_flip": rd}`` (any subset). CSV: columns ``scheme,false_switch_rate``
-        with ``scheme`` in ``2phase``, ``4phase``, ``dp``.
+        with ``scheme`` in ``2phase``, ``4phase``, ``dp``; or the ``--summary`` table of
+        ``spinspice sneak --crossbar 1r``, whose ``phase == all`` row gives the scheme's
+        rate as ``expected_false_switches / n_unselected`` (the solved crossbar's average
+        false-switch probability per unselected cell and phase; 1T1R rows are ignored).
         """
         import json
 
@@ -336,14 +339,28 @@ class SneakDisturbance:
                 import io
 
                 reader = csv.DictReader(io.StringIO(text))
-                if reader.fieldnames is None or not {"scheme", "false_switch_rate"} <= set(
-                    reader.fieldnames
-                ):
-                    raise ParameterError(f"{p}: CSV needs columns scheme,false_switch_rate")
-                for row in reader:
-                    if row["scheme"] in keys:
-                        values[keys[row["scheme"]]] = float(row["false_switch_rate"])
-                        found += 1
+                fields = set(reader.fieldnames or ())
+                if {"scheme", "false_switch_rate"} <= fields:
+                    for row in reader:
+                        if row["scheme"] in keys:
+                            values[keys[row["scheme"]]] = float(row["false_switch_rate"])
+                            found += 1
+                elif fields >= _SUMMARY_COLUMNS:
+                    # `spinspice sneak --summary`: the per-scheme row of a 1R crossbar;
+                    # rate per unselected cell and phase = expected false switches over
+                    # the (phase, unselected cell) exposures
+                    for row in reader:
+                        ok = row["scheme"] in ("2phase", "4phase") and row["phase"] == "all"
+                        if ok and row["crossbar"] == "1r":
+                            n = float(row["n_unselected"])
+                            rate = float(row["expected_false_switches"]) / n if n > 0 else 0.0
+                            values[keys[row["scheme"]]] = rate
+                            found += 1
+                else:
+                    raise ParameterError(
+                        f"{p}: CSV needs columns scheme,false_switch_rate or be a "
+                        "`spinspice sneak --summary` table"
+                    )
         except (ValueError, TypeError) as exc:
             raise ParameterError(f"{p}: unreadable sneak summary ({exc})") from None
         if found == 0:
@@ -351,6 +368,9 @@ class SneakDisturbance:
                 f"{p}: no false-switch rates found (see SneakDisturbance.from_file)"
             )
         return cls(**values)
+
+
+_SUMMARY_COLUMNS = {"crossbar", "scheme", "phase", "n_unselected", "expected_false_switches"}
 
 
 def _odd_flip_prob(p: float, exposures: NDArray[np.integer]) -> F64:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from spinspice.errors import ParameterError
@@ -165,3 +166,28 @@ def test_deploy_deterministic_flips_and_scales() -> None:
         st, [0.5], rng=np.random.default_rng(0), r_scale=[np.full((100, 100), 2.0)]
     )
     assert np.all(w[0] == 0.25)
+
+
+def test_sneak_cli_summary_feeds_training(tmp_path: Path) -> None:
+    """`spinspice sneak --summary` output is a valid `train --sneak-table` input."""
+    from click.testing import CliRunner
+
+    from spinspice.cli import cli
+
+    summary = tmp_path / "sum.csv"
+    res = CliRunner().invoke(
+        cli,
+        ["sneak", "--crossbar", "1r", "--scheme", "2phase", "--rows", "8", "--cols", "8",
+         "--random", "3", "--csv", str(tmp_path / "cells.csv"), "--summary", str(summary)],
+    )
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(summary)
+    row = table[table.phase == "all"].iloc[0]
+    d = SneakDisturbance.from_file(summary)
+    assert d.rate_2phase == pytest.approx(row.expected_false_switches / row.n_unselected)
+    assert 0 < d.rate_2phase < 1
+    assert d.rate_4phase == SneakDisturbance.from_device().rate_4phase  # not in this table
+    # a 1T1R summary carries no 1R sneak rate
+    table.assign(crossbar="1t1r").to_csv(summary, index=False)
+    with pytest.raises(ParameterError, match="no false-switch"):
+        SneakDisturbance.from_file(summary)
