@@ -270,12 +270,17 @@ def _chunk(
 
 
 def _pool_context() -> BaseContext | None:
-    """How to start worker processes, or None to stay in this process."""
-    if mp.current_process().daemon:
-        return None  # daemonic processes cannot have children
-    if "fork" in mp.get_all_start_methods() and threading.active_count() == 1:
-        return mp.get_context("fork")  # cheap, and safe without other threads
-    return mp.get_context("spawn")
+    """Worker processes are forked (cheap, and nothing to re-import); None: stay here.
+
+    Forking is safe only without other threads (their locks would be copied held), and
+    daemonic processes cannot have children; spawning would re-run an unguarded
+    ``__main__``. In those cases the chunks run one after another in this process.
+    """
+    if mp.current_process().daemon or threading.active_count() > 1:
+        return None
+    if "fork" not in mp.get_all_start_methods():
+        return None
+    return mp.get_context("fork")
 
 
 def run_llg(
@@ -315,8 +320,9 @@ def run_llg(
     chunk, workers:
         At most this many trials per vectorised chunk (the trials are split into an even
         number of equal chunks, so results depend on ``n_trials`` and ``chunk`` but not on
-        ``workers``), and the number of worker processes that run the chunks (1, or runs
-        under ``MIN_PARALLEL_TRIAL_STEPS``: in this process).
+        ``workers``), and the number of worker processes that run the chunks (1, runs
+        under ``MIN_PARALLEL_TRIAL_STEPS``, or a caller with other threads running: in
+        this process, see ``_pool_context``).
     n_trace, trace_window_s:
         Trials whose resistance traces are recorded, and the window of the aligned mean
         trace around the crossing, s.

@@ -114,3 +114,13 @@ def test_fitted_law_matches_the_monte_carlo_it_came_from() -> None:
     law = fit.ap_to_p.cdf(1.0 / DEV.resistance("AP", 1.0), widths, fit.tsw_s)
     sigma = np.sqrt(np.maximum(mc * (1 - mc), 0.01) / 3000)
     assert np.all(np.abs(law - mc) < 3 * sigma + 0.03), (law, mc)
+
+
+def test_results_do_not_depend_on_the_number_of_worker_processes() -> None:
+    kw = {"from_state": "P", "voltage_V": 1.0, "duration_s": 0.5e-9, "n_trials": 8000, "seed": 4, "n_trace": 50}
+    one = run_llg(DEV, workers=1, **kw)  # type: ignore[arg-type]
+    two = run_llg(DEV, workers=2, **kw)  # type: ignore[arg-type]  # 8e6 trial-steps: forked
+    np.testing.assert_array_equal(one.switch_times_s, two.switch_times_s)
+    np.testing.assert_array_equal(one.m_final, two.m_final)
+    np.testing.assert_array_equal(one.mean_trace_ohm, two.mean_trace_ohm)
+    assert 0.05 < np.isfinite(one.switch_times_s).mean() < 0.95
