@@ -121,7 +121,7 @@ def bench(size: int, arch: str, batch: int, spice: bool, method: str, pwl: bool)
         {net.node_name(int(k)) for k in np.concatenate([net.cell_a.ravel(), net.cell_b.ravel()])}
     )
     step = 1e-9
-    bc = _batch_circuit(circuit, names, design.v_read_V * xs, step)
+    bc = _batch_circuit(circuit, names, src[:size], step)
     t0 = time.perf_counter()
     bdeck = render_circuit(bc)
     t_brender = time.perf_counter() - t0
