@@ -6,6 +6,7 @@ Every error a user can provoke with bad input or a broken installation is a
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 
@@ -15,6 +16,24 @@ class SpinspiceError(Exception):
 
 class ParameterError(SpinspiceError, ValueError):
     """A physical or circuit parameter is out of range or of the wrong kind."""
+
+
+def require_positive(name: str, value: object) -> None:
+    """Raise :class:`ParameterError` unless ``value`` is a finite real number > 0.
+
+    Booleans are refused (``True`` is an ``int`` in Python, never a meant magnitude).
+    """
+    bad = ParameterError(f"{name} must be a finite number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise bad
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an int beyond the float range
+        finite = False
+    if not finite:
+        raise bad
+    if value <= 0:
+        raise ParameterError(f"{name} must be > 0, got {value!r}")
 
 
 class NetlistError(SpinspiceError, ValueError):

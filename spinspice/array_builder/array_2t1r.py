@@ -62,7 +62,7 @@ from spinspice.array_builder.synapse_2t1r import (
     parse_binary_weight,
     synapse_subcircuit,
 )
-from spinspice.errors import ParameterError
+from spinspice.errors import ParameterError, require_positive
 from spinspice.netlists import mtj_model
 from spinspice.netlists.circuit import (
     GROUND,
@@ -403,14 +403,7 @@ class UpdatePulse:
 
     def __post_init__(self) -> None:
         for name in ("v_up_V", "t_up_s", "rise_s", "settle_s", "max_step_s"):
-            v = getattr(self, name)
-            if (
-                isinstance(v, bool)
-                or not isinstance(v, int | float)
-                or not math.isfinite(v)
-                or v <= 0
-            ):
-                raise ParameterError(f"{name} must be a finite number > 0, got {v!r}")
+            require_positive(name, getattr(self, name))
 
 
 def widths_from_delta(delta_w: np.ndarray, t_up_s: float) -> tuple[np.ndarray, np.ndarray]:

@@ -40,7 +40,7 @@ from spinspice.array_builder.synapse_4t2r import (
     parse_weight,
     synapse_subcircuit,
 )
-from spinspice.errors import ParameterError
+from spinspice.errors import ParameterError, require_positive
 from spinspice.netlists.circuit import (
     GROUND,
     CellArray,
@@ -198,9 +198,7 @@ class ReadPulse:
 
     def __post_init__(self) -> None:
         for name in ("v_rd_V", "t_rd_s", "rise_s", "delay_s"):
-            v = getattr(self, name)
-            if not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
-                raise ParameterError(f"{name} must be > 0, got {v!r}")
+            require_positive(name, getattr(self, name))
 
     @property
     def stop_s(self) -> float:

@@ -24,17 +24,9 @@ a parameter (default 28 nm).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from spinspice.errors import ParameterError
-
-
-def _positive(name: str, value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ParameterError(f"{name} must be a finite number, got {value!r}")
-    if value <= 0:
-        raise ParameterError(f"{name} must be > 0, got {value!r}")
+from spinspice.errors import ParameterError, require_positive
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,12 +45,12 @@ class WireModel:
     c_per_m_F: float = 2e-10
 
     def __post_init__(self) -> None:
-        _positive("r_per_m_ohm", self.r_per_m_ohm)
-        _positive("c_per_m_F", self.c_per_m_F)
+        require_positive("r_per_m_ohm", self.r_per_m_ohm)
+        require_positive("c_per_m_F", self.c_per_m_F)
 
     def segment(self, length_m: float) -> tuple[float, float]:
         """(R in Ω, C in F) of one segment of ``length_m``."""
-        _positive("segment length", length_m)
+        require_positive("segment length", length_m)
         return self.r_per_m_ohm * length_m, self.c_per_m_F * length_m
 
 
@@ -82,7 +74,7 @@ class LayoutModel:
     routing_overhead: float = 3.0
 
     def __post_init__(self) -> None:
-        _positive("feature_size_m", self.feature_size_m)
+        require_positive("feature_size_m", self.feature_size_m)
         if not isinstance(self.routing_overhead, int | float) or self.routing_overhead < 1:
             raise ParameterError(f"routing_overhead must be >= 1, got {self.routing_overhead!r}")
 

@@ -48,7 +48,7 @@ from spinspice.array_builder.array_4t2r import (
     sense_name,
 )
 from spinspice.array_builder.synapse_4t2r import PORTS, Synapse4T2RDesign, parse_weight
-from spinspice.errors import ParameterError
+from spinspice.errors import ParameterError, require_positive
 from spinspice.netlists import mtj_model
 from spinspice.netlists.circuit import (
     GROUND,
@@ -98,14 +98,7 @@ class UpdatePulse:
 
     def __post_init__(self) -> None:
         for name in ("v_up_V", "t_up_s", "rise_s", "gap_s"):
-            v = getattr(self, name)
-            if (
-                isinstance(v, bool)
-                or not isinstance(v, int | float)
-                or not math.isfinite(v)
-                or v <= 0
-            ):
-                raise ParameterError(f"{name} must be > 0, got {v!r}")
+            require_positive(name, getattr(self, name))
 
     @property
     def slot_s(self) -> float:
