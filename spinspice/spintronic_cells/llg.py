@@ -313,8 +313,8 @@ def run_llg(
         Pulse width simulated, s.
     n_trials, dt_s, seed:
         Number of trials, time step (s), seed of :func:`numpy.random.default_rng`. Heun
-        needs dt ≤ 0.5 ps for device C: equipartition is off by ~1 % at 0.5 ps, 14 % at
-        1 ps and ×2.9 at 2 ps (the 0.1 ps⁻¹ demagnetising precession).
+        needs dt ≤ 0.5 ps for device C: equipartition is off by 1–2 % at 0.5 ps, 15 % at
+        1 ps and ×4 at 2 ps (the 0.1 ps⁻¹ demagnetising precession; docs/device.md).
     series_resistance_ohm:
         Resistance in series with the MTJ (access transistor, driver), Ω.
     chunk, workers:
