@@ -32,12 +32,14 @@ lines: (M·(N+1) + (M+1)·N) unknowns, recovered afterwards by voltage division.
 
 Bias-dependent MTJs (:func:`solve_bias`): R_AP(V) = R_P·(1 + TMR0/(1 + (V/V_h)²)) as in the
 behavioural model; Newton iterations on the companion model I ≈ I(v_k) + g_d·(v − v_k),
-refactorised each iteration (``direct``), from the linear solution, until |Δv| < 1e-12 V
-(or a step below 1 nV stops shrinking: round-off).
+which series-reduces like a resistor with a source, so every iteration is one ``direct``
+solve of the reduced system; from the linear solution (or a given start), until
+|Δv| < 1e-12 V (or a step below 1 nV stops shrinking: round-off).
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
@@ -184,6 +186,27 @@ def _nested_dissection(
     return perm
 
 
+@functools.lru_cache(maxsize=8)
+def _reduced_order(m: int, n: int) -> NDArray[np.intp]:
+    """Nested-dissection order of an M×N crossbar's reduced unknowns (read-only, cached).
+
+    Numbering as in :class:`LinearSolver`: row lines row-major (M·(N+1)), then column
+    lines column-major ((M+1)·N). A cell (i, j) joins the row node (i, j+1) and the column
+    node (i+1, j); both sit at grid site (x, y) = (j, i).
+    """
+    n_row = m * (n + 1)
+    rr = np.arange(n_row).reshape(m, n + 1)
+    cc = n_row + np.arange((m + 1) * n).reshape(n, m + 1).T
+    xy = np.empty((2, n_row + (m + 1) * n), np.int64)
+    xy[0, rr] = np.arange(n + 1)[None, :] - 1
+    xy[1, rr] = np.arange(m)[:, None]
+    xy[0, cc] = np.arange(n)[None, :]
+    xy[1, cc] = np.arange(m + 1)[:, None] - 1
+    perm = _nested_dissection(xy[0], xy[1])
+    perm.flags.writeable = False
+    return perm
+
+
 class _Preconditioner(NamedTuple):
     """PCG preconditioner: tridiagonal line factors (``gttrf``), line map, coarse LU."""
 
@@ -208,10 +231,19 @@ class LinearSolver:
         ``auto``, ``direct`` or ``pcg`` (module docstring).
     rtol:
         Relative residual at which PCG stops.
+    mtj_companion:
+        ``(g_S, j_A)``, each (M, N): replace every MTJ by the linearised element
+        I(row side → column side) = j + g·V (the Newton companion model of
+        :func:`solve_bias`); default: the resistances of the description (j = 0).
     """
 
     def __init__(
-        self, net: CrossbarNetwork, method: Method = "auto", *, rtol: float = 1e-13
+        self,
+        net: CrossbarNetwork,
+        method: Method = "auto",
+        *,
+        rtol: float = 1e-13,
+        mtj_companion: tuple[FloatArray, FloatArray] | None = None,
     ) -> None:
         if method not in ("auto", "direct", "pcg"):
             raise ParameterError(f"method must be auto, direct or pcg, got {method!r}")
@@ -226,8 +258,9 @@ class LinearSolver:
         self.iterations = 0
         self._lu: SuperLU | None = None
         self._pos: NDArray[np.intp] = np.empty(0, np.intp)
+        self._perm: NDArray[np.intp] = np.empty(0, np.intp)
         self._precond: _Preconditioner | None = None
-        self._setup_reduced()
+        self._setup_reduced(mtj_companion)
         self.setup_s = time.perf_counter() - t0
 
     def _choose(self, k: int) -> str:
@@ -237,22 +270,31 @@ class LinearSolver:
         return "direct" if small or k >= AUTO_BATCH or self._lu is not None else "pcg"
 
     # ------------------------------------------------------------------ reduced system
-    def _setup_reduced(self) -> None:
+    def _setup_reduced(self, companion: tuple[FloatArray, FloatArray] | None) -> None:
         net = self.net
         d = net.design
         m, n = d.shape
         g_all = 1.0 / net.res_ohm
         kind = net.res_kind
-        # series reduction of the degree-2 nodes
+        if companion is None:
+            g_mtj, j_mtj = g_all[net.mtj_res], np.zeros((m, n))
+        else:
+            g_mtj, j_mtj = (np.asarray(c, float) for c in companion)
+            if g_mtj.shape != (m, n) or j_mtj.shape != (m, n) or not np.all(g_mtj > 0):
+                raise ParameterError(f"MTJ companion model must be two ({m}, {n}) arrays, g > 0")
+        self._g_mtj, self._j_mtj = g_mtj, j_mtj
+        # series reduction of the degree-2 nodes; in 1T1R the MTJ (j + g·V) in series with
+        # the access conductance g_a is j·g_a/(g + g_a) + g·g_a/(g + g_a)·V
         r_drv = net.res_ohm[kind == K_DRV]
         if d.architecture == "1r":
             r_start = r_drv + net.res_ohm[kind == K_RS]
-            r_cell = net.res_ohm[net.mtj_res]
+            g_cell, j_cell = g_mtj, j_mtj
         else:
             r_start = r_drv
-            r_cell = net.res_ohm[net.mtj_res] + net.res_ohm[kind == K_ACC].reshape(m, n)
+            g_acc = g_all[kind == K_ACC].reshape(m, n)
+            g_cell = g_mtj * g_acc / (g_mtj + g_acc)
+            j_cell = j_mtj * g_acc / (g_mtj + g_acc)
         g_start = 1.0 / r_start
-        g_cell = 1.0 / r_cell
         g_end = g_all[kind == K_CT]
         g_wr = g_all[kind == K_WR].reshape(m, n)
         g_wc = g_all[kind == K_WC].reshape(m, n)
@@ -278,19 +320,16 @@ class LinearSolver:
         self._A = sp.csr_matrix((vals, (rows, cols)), shape=(n_tot, n_tot))
         self._diag, self._wire = diag, (a, b, gw)
         self._rr, self._cc = rr, cc
-        # grid coordinates (x, y) of the reduced nodes: a cell (i, j) joins the row node
-        # rr[i, j+1] and the column node cc[i+1, j], both placed at site (j, i)
-        xy = np.empty((2, n_tot), np.int64)
-        xy[0, rr] = np.arange(n + 1)[None, :] - 1
-        xy[1, rr] = np.arange(m)[:, None]
-        xy[0, cc] = np.arange(n)[None, :]
-        xy[1, cc] = np.arange(m + 1)[:, None] - 1
-        self._xy = xy
         self._node_of = np.empty(n_tot, np.intp)  # node of the description
         self._node_of[rr] = net.row_nodes
         self._node_of[cc] = net.col_nodes
         self._node_of_perm = self._node_of
         self._g_start, self._g_end, self._g_cell = g_start, g_end, g_cell
+        # companion sources: j leaves the row node and enters the column node
+        self._inject = np.zeros(n_tot)
+        if np.any(j_cell):
+            self._inject[rr[:, 1:]] -= j_cell
+            self._inject[cc[1:, :]] += j_cell
 
     def _rhs(self, vk: FloatArray, pos: NDArray[np.intp] | None = None) -> FloatArray:
         """Right-hand sides (n_reduced, K) for sources (n_sources, K).
@@ -303,8 +342,10 @@ class LinearSolver:
         if pos is not None:
             rows_d, rows_s = pos[rows_d], pos[rows_s]
         b = np.zeros((self._A.shape[0], vk.shape[1]), order="C" if pos is None else "F")
-        b[rows_d] = self._g_start[:, None] * vk[:m]
-        b[rows_s] = self._g_end[:, None] * vk[m:]
+        if np.any(self._inject):
+            b += (self._inject if pos is None else self._inject[self._perm])[:, None]
+        b[rows_d] += self._g_start[:, None] * vk[:m]
+        b[rows_s] += self._g_end[:, None] * vk[m:]
         return b
 
     def _expand(self, vk: FloatArray, v_t: FloatArray) -> None:
@@ -322,19 +363,21 @@ class LinearSolver:
             v0 = v_t[:, net.res_b[rs]]
             v_t[:, net.res_a[rs]] = vd + (v0 - vd) * (r1 / (r1 + r2))
         else:
+            # midpoint: KCL j + g·(V_a − V_m) = g_a·(V_m − V_col)
             acc = np.flatnonzero(kind == K_ACC)
-            r_mtj = net.res_ohm[net.mtj_res].ravel()
-            r_acc = net.res_ohm[acc]
+            g = self._g_mtj.ravel()
+            j = self._j_mtj.ravel()
+            g_a = 1.0 / net.res_ohm[acc]
             va = v_t[:, net.cell_a.ravel()]
             vcol = v_t[:, net.res_b[acc]]
-            v_t[:, net.res_a[acc]] = va + (vcol - va) * (r_mtj / (r_mtj + r_acc))
+            v_t[:, net.res_a[acc]] = (j + g * va + g_a * vcol) / (g + g_a)
 
     # ------------------------------------------------------------------ direct
     def _solve_direct(self, vk: FloatArray, v_t: FloatArray) -> None:
         """Line-node voltages into ``v_t`` (K, n_nodes)."""
         if self._lu is None:
             # symmetric positive definite: symmetric (nested-dissection) order, no pivoting
-            perm = _nested_dissection(self._xy[0], self._xy[1])
+            self._perm = perm = _reduced_order(*self.net.design.shape)
             self._pos = np.empty_like(perm)
             self._pos[perm] = np.arange(perm.size)
             self._node_of_perm = self._node_of[perm]
@@ -466,8 +509,19 @@ def _mtj_current(
     return i, gd
 
 
-def solve_bias(net: CrossbarNetwork, *, tol_V: float = 1e-12, max_iter: int = 50) -> NodalSolution:
+def solve_bias(
+    net: CrossbarNetwork,
+    *,
+    tol_V: float = 1e-12,
+    max_iter: int = 50,
+    start_V: FloatArray | None = None,
+) -> NodalSolution:
     """Newton solve with bias-dependent MTJ resistances (module docstring).
+
+    Each iteration solves the reduced system (``direct``) with every MTJ replaced by its
+    companion model at the present voltages. ``start_V``: node voltages (n_nodes,) to
+    start from, e.g. the solution of a neighbouring time interval; default: the linear
+    solution.
 
     Raises
     ------
@@ -476,35 +530,21 @@ def solve_bias(net: CrossbarNetwork, *, tol_V: float = 1e-12, max_iter: int = 50
     """
     t0 = time.perf_counter()
     fit = net.design.fit
-    known = np.zeros(net.n_nodes, bool)
-    known[net.src_node] = True
-    unknown = np.flatnonzero(~known)
-    vk = net.src_V
-    g_lin = 1.0 / net.res_ohm
-    mtj = net.mtj_res.ravel()
-    ap = net.states_ap.ravel().astype(float)
-    a, b = net.res_a[mtj], net.res_b[mtj]
-    v = LinearSolver(net, "direct").solve().v_node_V[:, 0]
+    ap = net.states_ap.astype(float)
+    if start_V is None:
+        v = LinearSolver(net, "direct").solve().v_node_V[:, 0]
+    else:
+        v = np.array(start_V, dtype=float)
+        if v.shape != (net.n_nodes,) or not np.all(np.isfinite(v)):
+            raise ParameterError(f"start_V must be {net.n_nodes} finite node voltages")
     it = 0
     last = np.inf
     while it < max_iter:
         it += 1
-        vc = v[a] - v[b]
+        vc = v[net.cell_a] - v[net.cell_b]
         i, gd = _mtj_current(fit, ap, vc)
-        g = g_lin.copy()
-        g[mtj] = gd
-        j = i - gd * vc  # companion source, flowing a → b
-        inject = np.zeros(net.n_nodes)
-        np.add.at(inject, a, -j)
-        np.add.at(inject, b, j)
-        gm = conductance_matrix(net, g).tocsr()
-        g_uu = gm[unknown][:, unknown].tocsc()
-        rhs = inject[unknown] - gm[unknown][:, net.src_node] @ vk
-        lu = splu(
-            g_uu, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True}
-        )
-        v_new = v.copy()
-        v_new[unknown] = lu.solve(rhs)
+        companion = (gd, i - gd * vc)  # I(a → b) ≈ j + g_d·V
+        v_new = LinearSolver(net, "direct", mtj_companion=companion).solve().v_node_V[:, 0]
         step = float(np.max(np.abs(v_new - v)))
         v = v_new
         # quadratic convergence ends in round-off: stop at the tolerance or when a small

@@ -138,9 +138,16 @@ def phase_stress(
     q2 = np.zeros(design.shape)
     v0 = i0 = np.zeros(design.shape)
     solve_s = 0.0
+    prev: FloatArray | None = None
     for k, (a, b) in enumerate(ivs):
         net = build_network(design, phase, states_ap, at_s=a)
-        sol = solve_bias(net) if bias else LinearSolver(net).solve()
+        if bias:
+            # consecutive intervals differ by the drivers that switch: start from the last
+            start = prev if prev is not None and prev.shape == (net.n_nodes,) else None
+            sol = solve_bias(net, start_V=start)
+            prev = sol.v_node_V[:, 0]
+        else:
+            sol = LinearSolver(net).solve()
         solve_s += sol.elapsed_s
         v = sol.v_cell_V[:, :, 0]
         if k == 0:
