@@ -28,6 +28,7 @@ from spinspice.array_builder.crossbar import (
     write_schedule,
 )
 from spinspice.array_builder.crossbar_spice import network_circuit
+from spinspice.errors import ParameterError
 from spinspice.netlists.render import render_circuit
 
 
@@ -176,3 +177,15 @@ def test_nested_dissection_fills_less_than_minimum_degree() -> None:
         options={"SymmetricMode": True},
     )
     assert nd_fill < 0.95 * (mmd.L.nnz + mmd.U.nnz)
+
+
+@pytest.mark.parametrize("arch", ["1r", "1t1r"])
+def test_newton_from_a_given_start_reaches_the_same_solution(arch: str) -> None:
+    d = CrossbarDesign(architecture=cast(Architecture, arch), rows=12, cols=9)
+    phases, st_ = _phases(d, 6)
+    net = build_network(d, phases[1], st_)
+    cold = solve_bias(net)
+    warm = solve_bias(net, start_V=cold.v_node_V[:, 0] + 1e-3)
+    assert np.abs(warm.v_node_V - cold.v_node_V).max() < 1e-10
+    with pytest.raises(ParameterError, match="start_V"):
+        solve_bias(net, start_V=np.zeros(3))
