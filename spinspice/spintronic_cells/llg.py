@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import math
 import multiprocessing as mp
-import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
@@ -51,6 +50,7 @@ from numpy.typing import NDArray
 from scipy.special import ndtri
 
 from spinspice.errors import ParameterError
+from spinspice.forking import fork_is_safe
 from spinspice.spintronic_cells.mtj import GAMMA0, KB, MU0, MTJParams, State, direction_from
 
 FloatArray = NDArray[np.float64]
@@ -270,17 +270,11 @@ def _chunk(
 
 
 def _pool_context() -> BaseContext | None:
-    """Worker processes are forked (cheap, and nothing to re-import); None: stay here.
+    """Forked worker processes (cheap, nothing to re-import), or None: stay in this process.
 
-    Forking is safe only without other threads (their locks would be copied held), and
-    daemonic processes cannot have children; spawning would re-run an unguarded
-    ``__main__``. In those cases the chunks run one after another in this process.
+    Spawning instead would re-run an unguarded ``__main__``; see :mod:`spinspice.forking`.
     """
-    if mp.current_process().daemon or threading.active_count() > 1:
-        return None
-    if "fork" not in mp.get_all_start_methods():
-        return None
-    return mp.get_context("fork")
+    return mp.get_context("fork") if fork_is_safe() else None
 
 
 def run_llg(

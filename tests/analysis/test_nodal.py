@@ -145,21 +145,35 @@ def test_newton_solver_agrees_with_behavioural_mtj_in_ngspice(arch: str) -> None
 def test_nested_dissection_is_a_permutation_that_separates(m: int, n: int, leaf: int) -> None:
     from spinspice.analysis.nodal import _nested_dissection
 
-    # nodes at every site of an m×n grid, twice (row and column line nodes)
+    # two nodes at every site of an m×n grid: one wired along x, one along y
     y, x = np.divmod(np.arange(m * n), n)
     xx, yy = np.concatenate([x, x]), np.concatenate([y, y])
-    perm = _nested_dissection(xx, yy, leaf)
+    x_wired = np.arange(2 * m * n) < m * n
+    perm = _nested_dissection(xx, yy, x_wired, leaf)
     assert np.array_equal(np.sort(perm), np.arange(2 * m * n))
-    if 2 * m * n <= leaf:
-        return  # one leaf box
-    # top level: the first half, then the second half, then the middle line separating them
-    c, w = (xx, n) if n >= m else (yy, m)
+    if 2 * m * n <= leaf or m * n == 1:
+        return  # one leaf box, or one site (nothing to bisect)
+    # top level: first half, second half, then the separator: the middle line's nodes wired
+    # across the cut (the line's other nodes belong to the first half)
+    along_x = n >= m
+    c, w = (xx, n) if along_x else (yy, m)
     mid = (w - 1) // 2
-    side = np.sign(c[perm] - mid)  # −1 first half, +1 second half, 0 separator
-    n_first, n_sep = int((c < mid).sum()), int((c == mid).sum())
-    assert np.all(side[:n_first] == -1)
-    assert np.all(side[n_first : perm.size - n_sep] == 1)
-    assert np.all(side[perm.size - n_sep :] == 0)
+    in_sep = (c == mid) & (x_wired == along_x)
+    in_first = (c <= mid) & ~in_sep
+    n_first, n_sep = int(in_first.sum()), int(in_sep.sum())
+    assert np.all(in_first[perm[:n_first]])
+    assert not np.any((in_first | in_sep)[perm[n_first : perm.size - n_sep]])
+    assert np.all(in_sep[perm[perm.size - n_sep :]])
+    # no edge of the grid graph joins the two halves (node index = kind·m·n + y·n + x)
+    site = np.arange(m * n).reshape(m, n)
+    edges = [
+        (site[:, :-1].ravel(), site[:, 1:].ravel()),  # x wires between x-wired nodes
+        (m * n + site[:-1, :].ravel(), m * n + site[1:, :].ravel()),  # y wires
+        (site.ravel(), m * n + site.ravel()),  # cells
+    ]
+    second = ~in_first & ~in_sep
+    for a_, b_ in edges:
+        assert not np.any((in_first[a_] & second[b_]) | (second[a_] & in_first[b_]))
 
 
 def test_nested_dissection_fills_less_than_minimum_degree() -> None:
