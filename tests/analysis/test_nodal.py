@@ -190,7 +190,7 @@ def test_nested_dissection_fills_less_than_minimum_degree() -> None:
         diag_pivot_thresh=0.0,
         options={"SymmetricMode": True},
     )
-    assert nd_fill < 0.95 * (mmd.L.nnz + mmd.U.nnz)
+    assert nd_fill < 0.7 * (mmd.L.nnz + mmd.U.nnz)  # measured 0.63
 
 
 @pytest.mark.parametrize("arch", ["1r", "1t1r"])
