@@ -58,6 +58,7 @@ from spinspice.array_builder.crossbar import (
     K_RS,
     K_WC,
     K_WR,
+    BoolArray,
     CrossbarNetwork,
     FloatArray,
     mtj_resistance,
@@ -114,16 +115,6 @@ def _sources(net: CrossbarNetwork, source_V: FloatArray | None) -> FloatArray:
     if v.shape[0] != net.src_node.size or not np.all(np.isfinite(v)):
         raise ParameterError(f"source values must be finite with {net.src_node.size} rows")
     return v
-
-
-def conductance_matrix(net: CrossbarNetwork, g_res: FloatArray | None = None) -> sp.csr_matrix:
-    """Full nodal conductance matrix G (n_nodes × n_nodes) of the resistors, S."""
-    g = 1.0 / net.res_ohm if g_res is None else g_res
-    a, b, n = net.res_a, net.res_b, net.n_nodes
-    rows = np.concatenate([a, b, a, b])
-    cols = np.concatenate([a, b, b, a])
-    vals = np.concatenate([g, g, -g, -g])
-    return sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
 
 
 def _cell_values(
@@ -191,18 +182,26 @@ def _nested_dissection(
     return perm
 
 
+def _line_numbering(m: int, n: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Reduced numbering of an M×N crossbar: row lines row-major, (M, N+1), then column
+    lines column-major, (M+1, N). Cell (i, j) joins row node [i, j+1] and column node
+    [i+1, j]; [i, 0] is a row's driver end, [0, j] a column's sense end."""
+    n_row = m * (n + 1)
+    rr = np.arange(n_row).reshape(m, n + 1)
+    cc = n_row + np.arange((m + 1) * n).reshape(n, m + 1).T
+    return rr, cc
+
+
 @functools.lru_cache(maxsize=8)
 def _reduced_order(m: int, n: int) -> NDArray[np.intp]:
     """Nested-dissection order of an M×N crossbar's reduced unknowns (read-only, cached).
 
-    Numbering as in :class:`LinearSolver`: row lines row-major (M·(N+1)), then column
-    lines column-major ((M+1)·N). A cell (i, j) joins the row node (i, j+1) and the column
-    node (i+1, j); both sit at grid site (x, y) = (j, i).
+    Numbering of :func:`_line_numbering`; the two nodes a cell (i, j) joins sit at grid
+    site (x, y) = (j, i).
     """
-    n_row = m * (n + 1)
-    rr = np.arange(n_row).reshape(m, n + 1)
-    cc = n_row + np.arange((m + 1) * n).reshape(n, m + 1).T
-    xy = np.empty((2, n_row + (m + 1) * n), np.int64)
+    rr, cc = _line_numbering(m, n)
+    n_row = rr.size
+    xy = np.empty((2, n_row + cc.size), np.int64)
     xy[0, rr] = np.arange(n + 1)[None, :] - 1
     xy[1, rr] = np.arange(m)[:, None]
     xy[0, cc] = np.arange(n)[None, :]
@@ -304,11 +303,8 @@ class LinearSolver:
         g_end = g_all[kind == K_CT]
         g_wr = g_all[kind == K_WR].reshape(m, n)
         g_wc = g_all[kind == K_WC].reshape(m, n)
-        n_row = m * (n + 1)
-        n_tot = n_row + (m + 1) * n
-        # reduced numbering: row lines row-major, column lines column-major
-        rr = np.arange(n_row).reshape(m, n + 1)
-        cc = n_row + np.arange((m + 1) * n).reshape(n, m + 1).T  # (m+1, n)
+        rr, cc = _line_numbering(m, n)
+        n_tot = rr.size + cc.size
         a = np.concatenate([rr[:, :-1].ravel(), cc[:-1, :].ravel()])
         b = np.concatenate([rr[:, 1:].ravel(), cc[1:, :].ravel()])
         gw = np.concatenate([g_wr.ravel(), g_wc.ravel()])
@@ -503,12 +499,12 @@ def solve_linear(
 
 
 def _mtj_current(
-    fit: BehaviouralFit, ap: FloatArray, v: FloatArray
+    fit: BehaviouralFit, ap: BoolArray, v: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """I(V) and dI/dV of the behavioural MTJ (state pinned)."""
     u = v / fit.v_half_V
     den = 1.0 + u * u
-    r = fit.r_on_ohm * (1.0 + ap * fit.tmr0 / den)
+    r = mtj_resistance(fit, ap, v)
     dr = fit.r_on_ohm * ap * fit.tmr0 * (-2.0 * u / fit.v_half_V) / (den * den)
     i = v / r
     gd = 1.0 / r - v * dr / (r * r)
@@ -536,7 +532,7 @@ def solve_bias(
     """
     t0 = time.perf_counter()
     fit = net.design.fit
-    ap = net.states_ap.astype(float)
+    ap = net.states_ap
     if start_V is None:
         v = LinearSolver(net, "direct").solve().v_node_V[:, 0]
     else:
@@ -595,7 +591,6 @@ __all__ = [
     "LinearSolver",
     "NodalSolution",
     "cell_voltages_from",
-    "conductance_matrix",
     "solve_bias",
     "solve_linear",
 ]

@@ -143,8 +143,7 @@ def phase_stress(
         net = build_network(design, phase, states_ap, at_s=a)
         if bias:
             # consecutive intervals differ by the drivers that switch: start from the last
-            start = prev if prev is not None and prev.shape == (net.n_nodes,) else None
-            sol = solve_bias(net, start_V=start)
+            sol = solve_bias(net, start_V=prev)
             prev = sol.v_node_V[:, 0]
         else:
             sol = LinearSolver(net).solve()

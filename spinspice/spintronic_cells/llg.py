@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing as mp
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
@@ -50,7 +51,6 @@ from numpy.typing import NDArray
 from scipy.special import ndtri
 
 from spinspice.errors import ParameterError
-from spinspice.forking import fork_is_safe
 from spinspice.spintronic_cells.mtj import GAMMA0, KB, MU0, MTJParams, State, direction_from
 
 FloatArray = NDArray[np.float64]
@@ -272,9 +272,15 @@ def _chunk(
 def _pool_context() -> BaseContext | None:
     """Forked worker processes (cheap, nothing to re-import), or None: stay in this process.
 
-    Spawning instead would re-run an unguarded ``__main__``; see :mod:`spinspice.forking`.
+    Forking is safe only without other threads (their locks would be copied held), and
+    daemonic processes cannot have children; spawning would re-run an unguarded
+    ``__main__``. In those cases the chunks run one after another in this process.
     """
-    return mp.get_context("fork") if fork_is_safe() else None
+    if mp.current_process().daemon or threading.active_count() > 1:
+        return None
+    if "fork" not in mp.get_all_start_methods():
+        return None
+    return mp.get_context("fork")
 
 
 def run_llg(
