@@ -418,6 +418,9 @@ TEMPLATE_SUBCIRCUITS: dict[str, frozenset[str]] = {
             "s0",
         }
     ),
+    "she_mtj_behavioural.j2": frozenset({"rhm", "rp", "tmr0", "vh", "isat", "tau", "eps"}),
+    "maap_ota.j2": frozenset({"gm", "imax", "iq", "ro", "cin", "cout"}),
+    "maap_isrc.j2": frozenset({"idc"}),
 }
 
 
