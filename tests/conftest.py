@@ -59,3 +59,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if mode == "required":
             pytest.fail(f"{marker} is required (CI=true or --simulator required): {problem}")
         pytest.skip(f"{marker} not available: {problem}")
+
+
+@pytest.fixture(scope="session")
+def engine() -> object:
+    """One ngspice engine for the session, caching identical jobs (as the CLI does)."""
+    from spinspice.analysis.runner import CachingEngine, NgspiceSubprocess
+
+    return CachingEngine(NgspiceSubprocess())

@@ -22,35 +22,36 @@ stochastic outcome checkable cell by cell.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Literal
 
 import numpy as np
 
 from spinspice.analysis.array_ops import ArrayOpResult, delivered_energy_J, settling_latency_s
 from spinspice.analysis.rawfile import RawPlot
-from spinspice.analysis.runner import NgspiceSubprocess, SimulatorBackend
+from spinspice.analysis.runner import Engine, SimResult, run_one
 from spinspice.array_builder.array_2t1r import (
     Array2T1RDesign,
     Operation,
     ReadPulse,
+    UpdateDeck,
     UpdatePulse,
-    array_circuit,
     check_binary_weights,
     free_node,
     mtj_instance_name,
+    read_job,
     sense_name,
     update_circuit,
+    update_job,
 )
 from spinspice.array_builder.synapse_2t1r import (
     Synapse2T1RDesign,
     all_read_cases,
     output_source_name,
-    read_testbench,
+    read_cases_job,
 )
 from spinspice.errors import ParameterError
+from spinspice.netlists.circuit import Circuit
 from spinspice.netlists.mtj_model import MTJDraws
-from spinspice.netlists.render import render_circuit
 from spinspice.spintronic_cells.fit import BehaviouralFit, shipped_fit
 
 __all__ = [
@@ -102,11 +103,14 @@ class CellRead2T1R:
         return float(np.sum(np.where(v > 0, ref[1], 0.0)) + np.sum(np.where(v < 0, ref[0], 0.0)))
 
 
-@lru_cache(maxsize=16)
-def cell_read_2t1r(synapse: Synapse2T1RDesign, v_rd_V: float) -> CellRead2T1R:
-    """Simulate the four read cases of one cell (DC operating point)."""
+def cell_read_2t1r(synapse: Synapse2T1RDesign, v_rd_V: float, engine: Engine) -> CellRead2T1R:
+    """Simulate the four read cases of one cell (DC operating point) on ``engine``."""
+    return measure_cell_read(v_rd_V, run_one(engine, read_cases_job(synapse, v_rd_V=v_rd_V)))
+
+
+def measure_cell_read(v_rd_V: float, sim: SimResult) -> CellRead2T1R:
+    """Read the result of :func:`~spinspice.array_builder.synapse_2t1r.read_cases_job`."""
     cases = all_read_cases()
-    sim = NgspiceSubprocess().run(render_circuit(read_testbench(synapse, cases, v_rd_V=v_rd_V)))
     op = sim.plot("op")
     i = {
         (c.activation, c.weight): float(op[f"i({output_source_name(k).lower()})"][0])
@@ -119,9 +123,9 @@ def cell_read_2t1r(synapse: Synapse2T1RDesign, v_rd_V: float) -> CellRead2T1R:
     )
 
 
-def unit_current_2t1r_A(synapse: Synapse2T1RDesign, v_rd_V: float) -> float:
+def unit_current_2t1r_A(synapse: Synapse2T1RDesign, v_rd_V: float, engine: Engine) -> float:
     """One synapse's signed current (I_P − I_AP)/2 of a simulated cell, A."""
-    return cell_read_2t1r(synapse, v_rd_V).unit_A
+    return cell_read_2t1r(synapse, v_rd_V, engine).unit_A
 
 
 # --------------------------------------------------------------------------- helpers
@@ -168,18 +172,42 @@ def run_2t1r_read(
     operation: Operation,
     vector: np.ndarray,
     *,
+    engine: Engine,
     pulse: ReadPulse | None = None,
-    backend: SimulatorBackend | None = None,
     settle_lsb: float = 0.1,
 ) -> Read2T1RResult:
-    """Simulate one feedforward (``vector`` = activations) or backprop (errors) operation."""
+    """Simulate one feedforward (``vector`` = activations) or backprop (errors) operation.
+
+    Two jobs: the array read and the single-cell read that sets the unit current.
+    """
     if not settle_lsb > 0:
         raise ParameterError(f"settle_lsb must be > 0, got {settle_lsb!r}")
     pulse = pulse or ReadPulse()
     w = check_binary_weights(weights, (design.rows, design.cols))
-    circuit = array_circuit(design, w, operation, vector, pulse=pulse)
+    job = read_job(design, w, operation, vector, pulse=pulse)
+    cell_job = read_cases_job(design.synapse, v_rd_V=pulse.v_rd_V)
+    sim, cell_sim = engine.run([job, cell_job])
+    assert job.circuit is not None
+    return measure_2t1r_read(
+        design, w, operation, vector, pulse, job.circuit, sim,
+        measure_cell_read(pulse.v_rd_V, cell_sim), settle_lsb=settle_lsb,
+    )
+
+
+def measure_2t1r_read(
+    design: Array2T1RDesign,
+    w: np.ndarray,
+    operation: Operation,
+    vector: np.ndarray,
+    pulse: ReadPulse,
+    circuit: Circuit,
+    sim: SimResult,
+    cell: CellRead2T1R,
+    *,
+    settle_lsb: float = 0.1,
+) -> Read2T1RResult:
+    """Read the result of :func:`~spinspice.array_builder.array_2t1r.read_job`."""
     x = np.asarray(vector, dtype=int)
-    sim = (backend or NgspiceSubprocess()).run(render_circuit(circuit))
     tran = sim.plot("tran")
     t = tran.scale
     energy = delivered_energy_J(circuit, tran)
@@ -198,7 +226,6 @@ def run_2t1r_read(
         ideal = w.T @ x
     ref = (ref_p + ref_ap) / 2
     out = raw - ref[None, :]
-    cell = cell_read_2t1r(design.synapse, pulse.v_rd_V)
     unit = cell.unit_A
     op = ArrayOpResult(
         operation=operation,
@@ -228,15 +255,15 @@ def run_2t1r_op(
     operation: Literal["ff", "bp"],
     vector: np.ndarray,
     *,
+    engine: Engine,
     pulse: ReadPulse | None = None,
-    backend: SimulatorBackend | None = None,
 ) -> ArrayOpResult:
     """Feedforward or backprop on a 2T1R array, decoded against its reference.
 
     The 2T1R counterpart of :func:`spinspice.analysis.array_ops.run_array_op` (same result
     type): ``final_A / unit_A`` should equal ``ideal_count`` = W·x (ff) or Wᵀ·y (bp).
     """
-    return run_2t1r_read(design, weights, operation, vector, pulse=pulse, backend=backend).op
+    return run_2t1r_read(design, weights, operation, vector, engine=engine, pulse=pulse).op
 
 
 # --------------------------------------------------------------------------- update
@@ -335,9 +362,9 @@ def run_2t1r_update(
     width_s: np.ndarray | float,
     *,
     seed: int,
+    engine: Engine,
     pulse: UpdatePulse | None = None,
     fit: BehaviouralFit | None = None,
-    backend: SimulatorBackend | None = None,
     skip_idle_columns: bool = True,
 ) -> Update2T1RResult:
     """Simulate one stochastic update of the data cells (columns in sequence).
@@ -359,8 +386,8 @@ def run_2t1r_update(
         V_up, timing and simulator step (default :class:`UpdatePulse`).
     fit:
         Behavioural MTJ law (default: the shipped seed001-device-c fit).
-    backend:
-        Simulator backend (default: ngspice subprocess).
+    engine:
+        The engine that runs the job.
     skip_idle_columns:
         See :func:`~spinspice.array_builder.array_2t1r.update_circuit`.
     """
@@ -376,7 +403,14 @@ def run_2t1r_update(
         pulse=pulse,
         skip_idle_columns=skip_idle_columns,
     )
-    sim = (backend or NgspiceSubprocess()).run(render_circuit(deck.circuit))
+    sim = run_one(engine, update_job(design, deck))
+    return measure_2t1r_update(deck, w0, fit, sim)
+
+
+def measure_2t1r_update(
+    deck: UpdateDeck, w0: np.ndarray, fit: BehaviouralFit, sim: SimResult
+) -> Update2T1RResult:
+    """Read the result of :func:`~spinspice.array_builder.array_2t1r.update_job`."""
     tran = sim.plot("tran")
     t = tran.scale
     rows, cols = w0.shape

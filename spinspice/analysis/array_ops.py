@@ -17,32 +17,45 @@ single cell in the same technology (:func:`spinspice.analysis.gxnor.run_gxnor`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from spinspice.analysis.gxnor import run_gxnor
+from spinspice.analysis.gxnor import GxnorResult, measure_gxnor
 from spinspice.analysis.rawfile import RawPlot
-from spinspice.analysis.runner import NgspiceSubprocess, SimulatorBackend
+from spinspice.analysis.runner import Engine, SimResult
 from spinspice.array_builder.array_4t2r import (
     Array4T2RDesign,
     Operation,
     ReadPulse,
-    array_circuit,
+    read_job,
     sense_name,
     weight_values,
 )
-from spinspice.array_builder.synapse_4t2r import Synapse4T2RDesign
+from spinspice.array_builder.synapse_4t2r import (
+    Synapse4T2RDesign,
+    all_gxnor_cases,
+    gxnor_job,
+)
 from spinspice.netlists.circuit import Circuit, Dc, Pulse, Pwl, VoltageSource
-from spinspice.netlists.render import render_circuit
+from spinspice.netlists.job import Job
 
 
-@lru_cache(maxsize=16)
-def unit_current_A(synapse: Synapse4T2RDesign, v_rd_V: float) -> float:
+def unit_current_job(synapse: Synapse4T2RDesign, v_rd_V: float) -> Job:
+    """The single-cell GXNOR job that sets the unit (one synapse's) current."""
+    return gxnor_job(synapse, all_gxnor_cases(), v_rd_V=v_rd_V)
+
+
+def measure_unit_current_A(synapse: Synapse4T2RDesign, v_rd_V: float, sim: SimResult) -> float:
     """Mean |i_out| of the nonzero GXNOR cases of one simulated cell, A."""
-    res = run_gxnor(synapse, v_rd_V=v_rd_V)
+    res: GxnorResult = measure_gxnor(synapse, all_gxnor_cases(), v_rd_V, sim)
     return float(np.mean(np.abs(res.i_out_A[res.expected != 0])))
+
+
+def unit_current_A(synapse: Synapse4T2RDesign, v_rd_V: float, engine: Engine) -> float:
+    """Mean |i_out| of the nonzero GXNOR cases of one cell simulated on ``engine``, A."""
+    (sim,) = engine.run([unit_current_job(synapse, v_rd_V)])
+    return measure_unit_current_A(synapse, v_rd_V, sim)
 
 
 def _source_voltage(src: VoltageSource, t: np.ndarray) -> np.ndarray:
@@ -142,14 +155,37 @@ def run_array_op(
     operation: Operation,
     vector: np.ndarray,
     *,
+    engine: Engine,
     pulse: ReadPulse | None = None,
-    backend: SimulatorBackend | None = None,
     settle_lsb: float = 0.1,
 ) -> ArrayOpResult:
-    """Simulate one feedforward (``vector`` = activations) or backprop (errors) operation."""
+    """Simulate one feedforward (``vector`` = activations) or backprop (errors) operation.
+
+    Two jobs: the array read and the single-cell GXNOR read that sets the unit current.
+    """
     pulse = pulse or ReadPulse()
-    circuit = array_circuit(design, weights, operation, vector, pulse=pulse)
-    sim = (backend or NgspiceSubprocess()).run(render_circuit(circuit))
+    job = read_job(design, weights, operation, vector, pulse=pulse)
+    sim, cell = engine.run([job, unit_current_job(design.synapse, pulse.v_rd_V)])
+    unit = measure_unit_current_A(design.synapse, pulse.v_rd_V, cell)
+    assert job.circuit is not None
+    return measure_array_op(
+        design, weights, operation, vector, pulse, job.circuit, sim, unit, settle_lsb=settle_lsb
+    )
+
+
+def measure_array_op(
+    design: Array4T2RDesign,
+    weights: np.ndarray,
+    operation: Operation,
+    vector: np.ndarray,
+    pulse: ReadPulse,
+    circuit: Circuit,
+    sim: SimResult,
+    unit_A: float,
+    *,
+    settle_lsb: float = 0.1,
+) -> ArrayOpResult:
+    """Read the result of :func:`~spinspice.array_builder.array_4t2r.read_job`."""
     tran = sim.plot("tran")
     t = tran.scale
     energy = delivered_energy_J(circuit, tran)
@@ -169,7 +205,7 @@ def run_array_op(
             ]
         )
         ideal = w.T @ x
-    unit = unit_current_A(design.synapse, pulse.v_rd_V)
+    unit = unit_A
     final = out[:, -1]
     latency = settling_latency_s(t, out, settle_lsb * unit, pulse.delay_s)
     return ArrayOpResult(

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from spinspice.analysis.array_ops import ArrayOpResult, run_array_op
-from spinspice.analysis.runner import SimulatorBackend
+from spinspice.analysis.runner import Engine
 from spinspice.analysis.update_ops import run_update
 from spinspice.array_builder.array_4t2r import Array4T2RDesign, ReadPulse, random_weights
 from spinspice.array_builder.update_4t2r import update_circuit
@@ -179,10 +179,11 @@ def read_checks(
 
 
 def _lone_cell_psw(
-    design: Array4T2RDesign, fit: BehaviouralFit, backend: SimulatorBackend | None, seed: int
+    design: Array4T2RDesign, fit: BehaviouralFit, engine: Engine, seed: int
 ) -> float:
     lone = replace(design, rows=1, cols=1)
     res = run_update(
+        lone,
         update_circuit(
             lone,
             np.array([["-1"]], dtype=object),
@@ -194,7 +195,7 @@ def _lone_cell_psw(
             kind="osdi",
         ),
         fit,
-        backend=backend,
+        engine=engine,
     )
     return float(res.p_model[0, 0, 1])  # MTJ2: the ν-driven one for ΔW > 0
 
@@ -204,7 +205,7 @@ def _update_checks(
     weights: np.ndarray,
     corners: list[Corner],
     fit: BehaviouralFit,
-    backend: SimulatorBackend | None,
+    engine: Engine,
     seed: int,
 ) -> list[dict[str, Any]]:
     # ΔW = +1.5 on every cell; corner cells start at −1 so that both MTJs can move.
@@ -221,8 +222,8 @@ def _update_checks(
         seed=seed,
         kind="osdi",
     )
-    res = run_update(plan, fit, backend=backend)
-    ref = _lone_cell_psw(design, fit, backend, seed)
+    res = run_update(design, plan, fit, engine=engine)
+    ref = _lone_cell_psw(design, fit, engine, seed)
     rows = []
     for c in corners:
         agree = True
@@ -264,7 +265,7 @@ def check_corners(
     operations: Sequence[str] = OPERATIONS,
     seed: int = 0,
     pulse: ReadPulse | None = None,
-    backend: SimulatorBackend | None = None,
+    engine: Engine,
 ) -> pd.DataFrame:
     """Run the corner checks (module docstring); one row per (corner, operation)."""
     import pandas as pd
@@ -287,12 +288,12 @@ def check_corners(
                 weights,
                 op,
                 corners,
-                lambda d, w, o, v: run_array_op(d, w, o, v, pulse=pulse, backend=backend),  # type: ignore[arg-type]
+                lambda d, w, o, v: run_array_op(d, w, o, v, pulse=pulse, engine=engine),  # type: ignore[arg-type]
                 loaded_vec,
                 rd_p,
             )
     if "update" in operations:
-        rows += _update_checks(design, weights, corners, fit, backend, seed)
+        rows += _update_checks(design, weights, corners, fit, engine, seed)
     return pd.DataFrame(rows, columns=list(CORNER_COLUMNS))
 
 
@@ -302,7 +303,7 @@ def decode_sweep(
     *,
     seed: int = 0,
     pulse: ReadPulse | None = None,
-    backend: SimulatorBackend | None = None,
+    engine: Engine,
 ) -> pd.DataFrame:
     """Largest N×N array whose fully loaded feedforward still decodes.
 
@@ -322,7 +323,7 @@ def decode_sweep(
         design = make_design(size)
         w = random_weights(size, size, seed)
         x = np.random.default_rng(seed + 3).integers(-1, 2, size)
-        res = run_array_op(design, w, "ff", x, pulse=pulse, backend=backend)
+        res = run_array_op(design, w, "ff", x, pulse=pulse, engine=engine)
         err = np.abs(res.error_lsb)
         decodes = bool(err.max() < 0.5)
         why = ""
@@ -333,7 +334,7 @@ def decode_sweep(
                 "ff",
                 x,
                 pulse=pulse,
-                backend=backend,
+                engine=engine,
             )
             ideal_err = float(np.abs(ideal.error_lsb).max())
             why = (

@@ -29,7 +29,7 @@ from spinspice.analysis.corners import (
     read_checks,
     read_disturb_p,
 )
-from spinspice.analysis.runner import SimulatorBackend
+from spinspice.analysis.runner import Engine
 from spinspice.array_builder.array_2t1r import Array2T1RDesign, random_binary_weights
 from spinspice.array_builder.array_4t2r import ReadPulse
 from spinspice.errors import ParameterError
@@ -45,13 +45,13 @@ def _update(
     corners: list[Corner],
     fit: BehaviouralFit,
     seed: int,
-    backend: SimulatorBackend | None,
+    engine: Engine,
 ) -> list[dict[str, Any]]:
     cols = sorted({c.n for c in corners})
     sign = np.zeros_like(w)
     sign[:, cols] = -w[:, cols]
     width = 0.5 * 2e-9
-    res = run_2t1r_update(design, w, sign, width, seed=seed, fit=fit, backend=backend)
+    res = run_2t1r_update(design, w, sign, width, seed=seed, fit=fit, engine=engine)
     rows = []
     for c in corners:
         wt = int(w[c.m, c.n])
@@ -80,7 +80,7 @@ def check_corners_2t1r(
     *,
     operations: Sequence[str] = OPERATIONS,
     seed: int = 0,
-    backend: SimulatorBackend | None = None,
+    engine: Engine,
 ) -> pd.DataFrame:
     """Corner checks of a 2T1R array; one row per (corner, operation)."""
     import pandas as pd
@@ -102,10 +102,10 @@ def check_corners_2t1r(
                 w,
                 op,
                 corners,
-                lambda d, ww, o, v: run_2t1r_op(d, ww, o, v, backend=backend),  # type: ignore[arg-type]
+                lambda d, ww, o, v: run_2t1r_op(d, ww, o, v, engine=engine),  # type: ignore[arg-type]
                 loaded_vec,
                 rd_p,
             )
     if "update" in operations:
-        rows += _update(design, w, corners, fit, seed, backend)
+        rows += _update(design, w, corners, fit, seed, engine)
     return pd.DataFrame(rows, columns=list(CORNER_COLUMNS))

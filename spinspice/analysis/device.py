@@ -12,14 +12,13 @@ psw_high, model, from_state, voltage_V, temperature_K, trials``.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from spinspice.analysis.runner import NgspiceSubprocess, SimulatorBackend
+from spinspice.analysis.runner import Engine, SimResult
 from spinspice.errors import ParameterError
 from spinspice.netlists import mtj_model
 from spinspice.netlists.circuit import (
@@ -33,8 +32,7 @@ from spinspice.netlists.circuit import (
     Transient,
     VoltageSource,
 )
-from spinspice.netlists.osdi import compile_va
-from spinspice.netlists.render import render_circuit
+from spinspice.netlists.job import Job, make_job
 from spinspice.spintronic_cells.fit import BehaviouralFit
 from spinspice.spintronic_cells.llg import run_llg
 from spinspice.spintronic_cells.mtj import MTJParams, State
@@ -79,7 +77,7 @@ def spice_switching(
     n: int = 500,
     seed: int = 0,
     kind: mtj_model.MTJModelKind = "behavioural",
-    backend: SimulatorBackend | None = None,
+    engine: Engine,
     rise_s: float = 5e-12,
     batch: int = 50,
 ) -> SpiceSwitching:
@@ -91,14 +89,12 @@ def spice_switching(
     if n < 1 or n > 5000:
         raise ParameterError(f"number of SPICE instances must be 1..5000, got {n}")
     draws = mtj_model.draw(fit, n, seed)
-    runner = backend or NgspiceSubprocess()
     times = np.full(n, np.nan)
-    elapsed = 0.0
     # Independent instances run in decks of ``batch``: the transient's cost grows faster
     # than linearly with the number of instances sharing one time-step control.
-    for start in range(0, n, batch):
-        idx = np.arange(start, min(start + batch, n))
-        times[idx], dt = _spice_batch(
+    batches = [np.arange(start, min(start + batch, n)) for start in range(0, n, batch)]
+    jobs = [
+        _spice_batch_job(
             fit,
             draws,
             idx,
@@ -106,14 +102,21 @@ def spice_switching(
             voltage_V=voltage_V,
             duration_s=duration_s,
             kind=kind,
-            runner=runner,
             rise_s=rise_s,
         )
-        elapsed += dt
-    return SpiceSwitching(times, draws, elapsed)
+        for idx in batches
+    ]
+    results = engine.run(jobs)
+    for idx, sim in zip(batches, results, strict=True):
+        times[idx] = _switch_times(sim, idx, from_state=from_state, kind=kind, rise_s=rise_s)
+    return SpiceSwitching(times, draws, sum(r.elapsed_s for r in results))
 
 
-def _spice_batch(
+#: Start of the pulse in the switching decks, s.
+_PULSE_DELAY_S = 10e-12
+
+
+def _spice_batch_job(
     fit: BehaviouralFit,
     draws: mtj_model.MTJDraws,
     idx: np.ndarray,
@@ -122,11 +125,10 @@ def _spice_batch(
     voltage_V: float,
     duration_s: float,
     kind: mtj_model.MTJModelKind,
-    runner: SimulatorBackend,
     rise_s: float,
-) -> tuple[np.ndarray, float]:
+) -> Job:
     v = voltage_V if from_state == "AP" else -voltage_V
-    delay = 10e-12
+    delay = _PULSE_DELAY_S
     elements: list[Element] = [
         VoltageSource(
             "Vp", "a", GROUND, Pulse(0.0, v, delay, rise_s, rise_s, duration_s, 10 * duration_s)
@@ -144,7 +146,6 @@ def _spice_batch(
                 state=from_state,
             )
         )
-    osdi: tuple[Path, ...] = ()
     if kind == "behavioural":
         templates: tuple[TemplateSubcircuit, ...] = (mtj_model.behavioural_subcircuit(fit),)
         models: tuple[ModelCard, ...] = ()
@@ -152,8 +153,6 @@ def _spice_batch(
     else:
         templates = ()
         models = (mtj_model.osdi_model_card(fit),)
-        cache = Path(tempfile.gettempdir()) / "spinspice-osdi"
-        osdi = (compile_va(mtj_model.verilog_a_source(), cache),)
         saves = ()  # OSDI internal nodes are saved by default as v(nm<k>#s)
     step = 2e-12
     circuit = Circuit(
@@ -164,9 +163,27 @@ def _spice_batch(
         analyses=(Transient(step, delay + rise_s + duration_s, max_step_s=step),),
         saves=saves,
     )
-    sim = runner.run(render_circuit(circuit, osdi=osdi))
+    return make_job(
+        circuit,
+        key=f"stt-mtj/psw/{idx.size}x1/{from_state}",
+        osdi=mtj_model.osdi_files(kind),
+        meta={"family": "stt-mtj", "operation": "psw", "rows": int(idx.size), "cols": 1,
+              "from_state": from_state, "voltage_V": voltage_V, "seed": draws.seed,
+              "first_instance": int(idx[0]), "mtj_model": kind},
+    )
+
+
+def _switch_times(
+    sim: SimResult,
+    idx: np.ndarray,
+    *,
+    from_state: State,
+    kind: mtj_model.MTJModelKind,
+    rise_s: float,
+) -> np.ndarray:
+    """Midpoint-crossing times of the instances ``idx`` of one switching deck, s."""
     tran = sim.plot("tran")
-    t = tran.scale - (delay + rise_s / 2)
+    t = tran.scale - (_PULSE_DELAY_S + rise_s / 2)
     times = np.full(idx.size, np.nan)
     target = 0.5
     for j, k in enumerate(idx):
@@ -181,7 +198,7 @@ def _spice_batch(
                 times[j] = t[first - 1] + frac * (t[first] - t[first - 1])
             else:
                 times[j] = t[first]
-    return times, sim.elapsed_s
+    return times
 
 
 def psw_table(
@@ -196,8 +213,10 @@ def psw_table(
     seed: int = 0,
     fit: BehaviouralFit | None = None,
     mtj_kind: mtj_model.MTJModelKind = "behavioural",
+    engine: Engine | None = None,
 ) -> pd.DataFrame:
-    """P_sw(Δt) for one model as a table (module docstring)."""
+    """P_sw(Δt) for one model as a table (module docstring); ``engine`` runs the
+    ``spice`` model's jobs."""
     import pandas as pd
 
     if model not in ALL_MODELS:
@@ -234,6 +253,8 @@ def psw_table(
     else:
         if fit is None:
             raise ParameterError("the spice model needs a behavioural fit (spinspice device fit)")
+        if engine is None:
+            raise ParameterError("the spice model needs a simulation engine")
         sw = spice_switching(
             fit,
             from_state=from_state,
@@ -242,6 +263,7 @@ def psw_table(
             n=trials,
             seed=seed,
             kind=mtj_kind,
+            engine=engine,
         )
         psw = sw.psw_at(widths)
         times = sw.switch_times_s

@@ -32,13 +32,14 @@ DACs + comparators over the N update slots.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from spinspice.analysis.array_ops import run_array_op
-from spinspice.analysis.runner import SimulatorBackend
+from spinspice.analysis.runner import Engine
 from spinspice.analysis.update_ops import run_update
 from spinspice.array_builder.array_4t2r import Array4T2RDesign, ReadPulse, random_weights
 from spinspice.array_builder.update_4t2r import UpdatePulse, update_circuit
@@ -117,7 +118,7 @@ def quasi_static_read(
     vector: np.ndarray,
     *,
     pulse: ReadPulse,
-    backend: SimulatorBackend | None,
+    engine: Engine,
 ) -> QuasiStaticRead:
     """Read energy without a transient: P_dc·(T_rd + edge) + Σ C·V² of the wire nodes.
 
@@ -127,10 +128,11 @@ def quasi_static_read(
     already at their levels before a read). For arrays whose transient is too slow (128×128
     takes over an hour here); checked against the transient on small arrays (tests).
     """
-    from spinspice.analysis.runner import NgspiceSubprocess
+    from spinspice.analysis.runner import run_one
     from spinspice.array_builder.array_4t2r import ARRAY_NAME, ROW_LINES, array_circuit
     from spinspice.netlists.circuit import Dc, OperatingPoint, Pwl, VoltageSource
-    from spinspice.netlists.render import render_circuit
+    from spinspice.netlists.job import make_job
+    from spinspice.netlists.technology import technology_tag
 
     circuit = array_circuit(design, weights, operation, vector, pulse=pulse)  # type: ignore[arg-type]
     elements = [
@@ -140,7 +142,14 @@ def quasi_static_read(
         for e in circuit.elements
     ]
     dc = replace(circuit, elements=tuple(elements), analyses=(OperatingPoint(),), saves=())
-    sim = (backend or NgspiceSubprocess()).run(render_circuit(dc))
+    tag = technology_tag(design.synapse.technology)
+    job = make_job(
+        dc,
+        key=f"4t2r/{operation}-op/{design.rows}x{design.cols}/{tag}",
+        meta={"family": "4t2r", "operation": f"{operation}-op", "rows": design.rows,
+              "cols": design.cols, "corner": tag},
+    )
+    sim = run_one(engine, job)
     op = sim.plot("op")
     power = 0.0
     for e in dc.elements:
@@ -166,18 +175,19 @@ def _update_slice_energy(
     fit: BehaviouralFit,
     pulse: UpdatePulse,
     seed: int,
-    backend: SimulatorBackend | None,
+    engine: Engine,
 ) -> tuple[float, float]:
     column = replace(design, cols=1)
     rng = np.random.default_rng(seed + 5)
     w = random_weights(design.rows, 1, seed)
     dw = rng.choice([-1.5, 1.5], size=(design.rows, 1))
     res = run_update(
+        column,
         update_circuit(
             column, w, fit, scheme="general", delta_w=dw, pulse=pulse, seed=seed, kind="osdi"
         ),
         fit,
-        backend=backend,
+        engine=engine,
     )
     return res.energy_J, res.elapsed_s
 
@@ -199,7 +209,7 @@ def row_control_energy_J(design: Any, n_slots: int, pairs: int = 2) -> float:
 
 
 def _ops_2t1r(
-    design: Any, fit: BehaviouralFit, read: ReadPulse, seed: int, backend: SimulatorBackend | None
+    design: Any, fit: BehaviouralFit, read: ReadPulse, seed: int, engine: Engine
 ) -> tuple[Any, Any, float, float, float]:
     """2T1R: (ff, bp, update energy of the array, update time, simulator time)."""
     from spinspice.analysis.array_2t1r_ops import run_2t1r_op, run_2t1r_update
@@ -208,50 +218,80 @@ def _ops_2t1r(
     m, n = design.rows, design.cols
     rng = np.random.default_rng(seed + 1)
     w = random_binary_weights(m, n, seed)
-    ff = run_2t1r_op(design, w, "ff", rng.choice([-1, 1], n), backend=backend)
-    bp = run_2t1r_op(design, w, "bp", rng.choice([-1, 1], m), backend=backend)
+    ff = run_2t1r_op(design, w, "ff", rng.choice([-1, 1], n), engine=engine)
+    bp = run_2t1r_op(design, w, "bp", rng.choice([-1, 1], m), engine=engine)
     column = replace(design, cols=1)
-    up = run_2t1r_update(column, w[:, :1], -w[:, :1], 2e-9, seed=seed, fit=fit, backend=backend)
+    up = run_2t1r_update(column, w[:, :1], -w[:, :1], 2e-9, seed=seed, fit=fit, engine=engine)
     e_update = n * up.energy_J + row_control_energy_J(design, n, pairs=1)
     return ff, bp, e_update, n * up.duration_s, ff.elapsed_s + bp.elapsed_s + up.elapsed_s
 
 
-def energy_row(
-    design: Any,
+def energy_row_4t2r(
+    design: Array4T2RDesign,
     fit: BehaviouralFit,
     *,
     periphery: PeripheryModel | None = None,
     read: ReadPulse | None = None,
     update: UpdatePulse | None = None,
     seed: int = 0,
-    backend: SimulatorBackend | None = None,
+    engine: Engine,
     method: str = "transient",
 ) -> dict[str, Any]:
-    """One row of the energy table for ``design`` (module docstring).
+    """One row of the energy table of a 4T2R array (module docstring).
 
-    ``method="op"`` takes the 4T2R read energies from :func:`quasi_static_read` instead of
+    ``method="op"`` takes the read energies from :func:`quasi_static_read` instead of
     transients (large arrays).
     """
-    periphery = periphery or PeripheryModel()
     read = read or ReadPulse()
     update = update or UpdatePulse()
     m, n = design.rows, design.cols
-    if isinstance(design, Array4T2RDesign):
-        cell = "4t2r"
-        rng = np.random.default_rng(seed + 1)
-        w = random_weights(m, n, seed)
-        read_op: Any = quasi_static_read if method == "op" else run_array_op
-        if method not in ("transient", "op"):
-            raise ParameterError(f"method must be 'transient' or 'op', got {method!r}")
-        ff = read_op(design, w, "ff", rng.choice([-1, 1], n), pulse=read, backend=backend)
-        bp = read_op(design, w, "bp", rng.choice([-1, 1], m), pulse=read, backend=backend)
-        e_slice, t_slice = _update_slice_energy(design, fit, update, seed, backend)
-        e_update = n * e_slice + row_control_energy_J(design, n)
-        t_update = n * update.slot_s
-        sim_time = ff.elapsed_s + bp.elapsed_s + t_slice
-    else:
-        cell = "2t1r"
-        ff, bp, e_update, t_update, sim_time = _ops_2t1r(design, fit, read, seed, backend)
+    rng = np.random.default_rng(seed + 1)
+    w = random_weights(m, n, seed)
+    read_op: Any = quasi_static_read if method == "op" else run_array_op
+    if method not in ("transient", "op"):
+        raise ParameterError(f"method must be 'transient' or 'op', got {method!r}")
+    ff = read_op(design, w, "ff", rng.choice([-1, 1], n), pulse=read, engine=engine)
+    bp = read_op(design, w, "bp", rng.choice([-1, 1], m), pulse=read, engine=engine)
+    e_slice, t_slice = _update_slice_energy(design, fit, update, seed, engine)
+    e_update = n * e_slice + row_control_energy_J(design, n)
+    t_update = n * update.slot_s
+    sim_time = ff.elapsed_s + bp.elapsed_s + t_slice
+    return _energy_figures("4t2r", design, ff, bp, e_update, t_update, sim_time, periphery)
+
+
+def energy_row_2t1r(
+    design: Any,
+    fit: BehaviouralFit,
+    *,
+    periphery: PeripheryModel | None = None,
+    read: ReadPulse | None = None,
+    seed: int = 0,
+    engine: Engine,
+    method: str = "transient",
+) -> dict[str, Any]:
+    """One row of the energy table of a 2T1R array (reads from transients only)."""
+    if method != "transient":
+        raise ParameterError(
+            "the 2T1R energy table is measured from transients (--method transient)"
+        )
+    read = read or ReadPulse()
+    ff, bp, e_update, t_update, sim_time = _ops_2t1r(design, fit, read, seed, engine)
+    return _energy_figures("2t1r", design, ff, bp, e_update, t_update, sim_time, periphery)
+
+
+def _energy_figures(
+    cell: str,
+    design: Any,
+    ff: Any,
+    bp: Any,
+    e_update: float,
+    t_update: float,
+    sim_time: float,
+    periphery: PeripheryModel | None,
+) -> dict[str, Any]:
+    """The table row from the measured operations (with and without periphery)."""
+    periphery = periphery or PeripheryModel()
+    m, n = design.rows, design.cols
     ops_read, ops_update = 2.0 * m * n, float(m * n)
     row_scale, both_scale = periphery.scale(m, n)
     p_ff_periph = (periphery.adc8_W + periphery.dac1_W) * max(row_scale, both_scale)
@@ -282,11 +322,17 @@ def energy_row(
     }
 
 
-def energy_table(designs: list[Any], fit: BehaviouralFit, **kw: Any) -> pd.DataFrame:
-    """The energy/power/area table, one row per array design."""
+EnergyRow = Callable[..., dict[str, Any]]
+
+
+def energy_table(
+    row: EnergyRow, designs: list[Any], fit: BehaviouralFit, **kw: Any
+) -> pd.DataFrame:
+    """The energy/power/area table, one row per array design, each measured by ``row``
+    (a family's energy measure, e.g. :func:`energy_row_4t2r`)."""
     import pandas as pd
 
-    return pd.DataFrame([energy_row(d, fit, **kw) for d in designs], columns=list(ENERGY_COLUMNS))
+    return pd.DataFrame([row(d, fit, **kw) for d in designs], columns=list(ENERGY_COLUMNS))
 
 
 def plot_energy(df: pd.DataFrame, target: Any) -> Any:
@@ -304,6 +350,7 @@ def plot_energy(df: pd.DataFrame, target: Any) -> Any:
         ax.loglog(cells, df[col], "o-", label=label)
     ax.set_xlabel("synapses (M·N)")
     ax.set_ylabel("energy per array operation [J]")
+    ax.set_title(f"{', '.join(sorted(set(df['cell'].astype(str))))} arrays: energy per operation")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     fig.tight_layout()

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from spinspice.analysis.runner import INSTALL_HINT, NgspiceOptions, NgspiceSubprocess, ngspice_info
+from spinspice.analysis.runner import INSTALL_HINT, Engine, ngspice_info, run_one
 from spinspice.errors import SpinspiceError
 from spinspice.netlists.circuit import (
     GROUND,
@@ -26,8 +26,8 @@ from spinspice.netlists.circuit import (
     Save,
     VoltageSource,
 )
+from spinspice.netlists.job import make_job
 from spinspice.netlists.osdi import OSDI_HINT, compile_va, find_openvaf, openvaf_version
-from spinspice.netlists.render import render_circuit
 
 #: Python distributions reported, with the extra that installs them.
 PACKAGES: tuple[tuple[str, str], ...] = (
@@ -64,7 +64,7 @@ class Check:
     hint: str = ""
 
 
-def _osdi_check(workdir: Path) -> Check:
+def _osdi_check(workdir: Path, engine: Engine) -> Check:
     try:
         find_openvaf()
     except SpinspiceError as exc:
@@ -84,7 +84,7 @@ def _osdi_check(workdir: Path) -> Check:
             analyses=(OperatingPoint(),),
             saves=(Save("i", ("v1",)),),
         )
-        sim = NgspiceSubprocess().run(render_circuit(circuit, osdi=(osdi,)))
+        sim = run_one(engine, make_job(circuit, key="doctor/osdi", osdi=(osdi,)))
         i = float(sim.vector("i(v1)")[0])
     except SpinspiceError as exc:
         return Check("OSDI (Verilog-A load)", False, str(exc).splitlines()[0], INSTALL_HINT)
@@ -97,8 +97,9 @@ def _osdi_check(workdir: Path) -> Check:
     )
 
 
-def run_checks() -> list[Check]:
-    """Run every check; never raises for a missing component (it is reported instead)."""
+def run_checks(engine: Engine) -> list[Check]:
+    """Run every check on ``engine`` (an ngspice one); never raises for a missing component
+    (it is reported instead)."""
     checks: list[Check] = [Check("Python", True, platform.python_version())]
     try:
         info = ngspice_info()
@@ -113,11 +114,11 @@ def run_checks() -> list[Check]:
                     ),
                     analyses=(OperatingPoint(),),
                 )
-                sim = NgspiceSubprocess(NgspiceOptions(timeout_s=60)).run(render_circuit(circuit))
+                sim = run_one(engine, make_job(circuit, key="doctor/klu"))
                 checks.append(Check("KLU solver", "Using KLU" in sim.log, "used in a test run"))
             except SpinspiceError as exc:
                 checks.append(Check("KLU solver", False, str(exc).splitlines()[0], INSTALL_HINT))
-            checks.append(_osdi_check(Path(tmp)))
+            checks.append(_osdi_check(Path(tmp), engine))
     except SpinspiceError as exc:
         checks.append(Check("ngspice", False, str(exc).split(";")[0], INSTALL_HINT))
     try:

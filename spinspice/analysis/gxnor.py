@@ -20,17 +20,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from spinspice.analysis.runner import NgspiceSubprocess, SimulatorBackend
+from spinspice.analysis.runner import Engine, SimResult, run_one
 from spinspice.analysis.tables import write_atomic
 from spinspice.array_builder.synapse_4t2r import (
     GxnorCase,
     Synapse4T2RDesign,
     all_gxnor_cases,
-    gxnor_testbench,
+    gxnor_job,
     output_source_name,
 )
 from spinspice.errors import ParameterError
-from spinspice.netlists.render import render_circuit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -116,24 +115,42 @@ class GxnorResult:
         )
 
 
+def measure_gxnor(
+    design: Synapse4T2RDesign,
+    cases: tuple[GxnorCase, ...],
+    v_rd_V: float,
+    sim: SimResult,
+    *,
+    zero_ratio: float = 10.0,
+) -> GxnorResult:
+    """Read the result of :func:`~spinspice.array_builder.synapse_4t2r.gxnor_job`."""
+    op = sim.plot("op")
+    i_out = np.array(
+        [float(op[f"i({output_source_name(k).lower()})"][0]) for k in range(len(cases))]
+    )
+    u = np.array([c.activation * v_rd_V for c in cases])
+    ideal = np.array([design.ideal_current(c.activation * v_rd_V, c.weight) for c in cases])
+    return GxnorResult(cases, i_out, ideal, u, v_rd_V, design, sim.elapsed_s, zero_ratio)
+
+
 def run_gxnor(
     design: Synapse4T2RDesign,
+    engine: Engine,
     *,
     v_rd_V: float = 0.1,
-    backend: SimulatorBackend | None = None,
     cases: tuple[GxnorCase, ...] | None = None,
     zero_ratio: float = 10.0,
 ) -> GxnorResult:
-    """Simulate the GXNOR cases of one cell in ngspice.
+    """Simulate the GXNOR cases of one cell on ``engine``.
 
     Parameters
     ----------
     design:
         Cell design (technology, R_on, R_off).
+    engine:
+        The engine that runs the job.
     v_rd_V:
         Read voltage, V (default 0.1 V, seed 001 Table 3).
-    backend:
-        Simulator backend (default: ngspice subprocess).
     cases:
         Cases to simulate (default: all 12).
     zero_ratio:
@@ -142,15 +159,8 @@ def run_gxnor(
     if not zero_ratio > 1:
         raise ParameterError(f"zero_ratio must be > 1, got {zero_ratio}")
     cases = cases if cases is not None else all_gxnor_cases()
-    deck = render_circuit(gxnor_testbench(design, cases, v_rd_V=v_rd_V))
-    sim = (backend or NgspiceSubprocess()).run(deck)
-    op = sim.plot("op")
-    i_out = np.array(
-        [float(op[f"i({output_source_name(k).lower()})"][0]) for k in range(len(cases))]
-    )
-    u = np.array([c.activation * v_rd_V for c in cases])
-    ideal = np.array([design.ideal_current(c.activation * v_rd_V, c.weight) for c in cases])
-    return GxnorResult(cases, i_out, ideal, u, v_rd_V, design, sim.elapsed_s, zero_ratio)
+    sim = run_one(engine, gxnor_job(design, cases, v_rd_V=v_rd_V))
+    return measure_gxnor(design, cases, v_rd_V, sim, zero_ratio=zero_ratio)
 
 
 def plot_gxnor(result: GxnorResult, target: Path | str) -> Path:

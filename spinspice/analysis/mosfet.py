@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spinspice.analysis.runner import NgspiceSubprocess, SimulatorBackend
+from spinspice.analysis.runner import Engine, run_one
 from spinspice.netlists.circuit import GROUND, Circuit, Dc, DcSweep, Mosfet, Save, VoltageSource
-from spinspice.netlists.render import render_circuit
-from spinspice.netlists.technology import MosfetTechnology
+from spinspice.netlists.job import make_job
+from spinspice.netlists.technology import MosfetTechnology, technology_tag
 
 _W_M = 1e-6
 
@@ -43,7 +43,7 @@ class MosfetFigures:
 
 
 def _sweep(
-    tech: MosfetTechnology, device: str, vds: float, backend: SimulatorBackend
+    tech: MosfetTechnology, device: str, vds: float, engine: Engine
 ) -> tuple[np.ndarray, np.ndarray]:
     sign = 1.0 if device == "nmos" else -1.0
     model = tech.nmos_model if device == "nmos" else tech.pmos_model
@@ -59,17 +59,20 @@ def _sweep(
         analyses=(DcSweep("Vg", 0.0, sign * tech.vdd_V, sign * 0.005),),
         saves=(Save("i", ("vd",)),),
     )
-    dc = backend.run(render_circuit(circuit)).plot("dc")
+    tag = technology_tag(tech)
+    job = make_job(
+        circuit,
+        key=f"mosfet/{device}-idvg/{tag}/vds{vds:.3g}V",
+        meta={"family": "mosfet", "operation": f"{device}-idvg", "corner": tag, "vds_V": vds},
+    )
+    dc = run_one(engine, job).plot("dc")
     return np.abs(dc.scale), np.abs(dc["i(vd)"])
 
 
-def characterise(
-    tech: MosfetTechnology, device: str, backend: SimulatorBackend | None = None
-) -> MosfetFigures:
-    """Measure one device type (``"nmos"`` or ``"pmos"``) of ``tech``."""
-    backend = backend or NgspiceSubprocess()
-    vg, i_lin = _sweep(tech, device, 0.05, backend)
-    vg_s, i_sat = _sweep(tech, device, tech.vdd_V, backend)
+def characterise(tech: MosfetTechnology, device: str, engine: Engine) -> MosfetFigures:
+    """Measure one device type (``"nmos"`` or ``"pmos"``) of ``tech`` on ``engine``."""
+    vg, i_lin = _sweep(tech, device, 0.05, engine)
+    vg_s, i_sat = _sweep(tech, device, tech.vdd_V, engine)
     i_crit = 100e-9 * _W_M / tech.l_m
 
     def vth(v: np.ndarray, i: np.ndarray) -> float:

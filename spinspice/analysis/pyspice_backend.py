@@ -17,10 +17,12 @@ identical :class:`~spinspice.analysis.rawfile.RawPlot` objects.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ from typing import Any
 from spinspice.analysis.rawfile import RawPlot, read_raw
 from spinspice.analysis.runner import SimResult, check_output, log_tail
 from spinspice.errors import SimulationError, SimulatorNotFoundError
-from spinspice.netlists.render import Deck
+from spinspice.netlists.job import Job
 from spinspice.netlists.values import SAFE_PATH_RE
 
 _LOCK = threading.Lock()
@@ -83,8 +85,16 @@ class PySpiceShared:
             return False
         return True
 
-    def run(self, deck: Deck, *, timeout_s: float | None = None) -> SimResult:
-        """Simulate ``deck`` in-process. ``timeout_s`` is not enforceable here and ignored.
+    def run(self, jobs: Sequence[Job]) -> list[SimResult]:
+        """Simulate ``jobs`` one after the other (see :meth:`run_job`)."""
+        return [self.run_job(job) for job in jobs]
+
+    def run_job(self, job: Job) -> SimResult:
+        """Simulate one job in-process. Job timeouts cannot be enforced here.
+
+        The job's files are copied into a private run directory, which is the process's
+        working directory while the deck is loaded and run (the deck names its files
+        relative to it); the previous working directory is restored afterwards.
 
         Raises
         ------
@@ -94,18 +104,21 @@ class PySpiceShared:
             ngspice reported an error, or the results fail the same checks as the
             subprocess backend.
         """
-        del timeout_s
-        text = deck.text(num_threads=self.num_threads, filetype="binary")
+        text = job.deck.text(num_threads=self.num_threads, filetype="binary")
         run_dir = Path(tempfile.mkdtemp(prefix="spinspice-pyspice-"))
         if not SAFE_PATH_RE.match(str(run_dir)):
             raise SimulationError(f"temporary directory {run_dir} has an unsafe path")
+        for f in job.files:
+            f.copy_to(run_dir)
         with _LOCK:
             ng = _shared()
             ng.clear_output()
             t0 = time.perf_counter()
             log = ""
             loaded = False
+            cwd = os.getcwd()
             try:
+                os.chdir(run_dir)
                 ng.load_circuit(text)
                 loaded = True
                 ng.run()
@@ -129,6 +142,7 @@ class PySpiceShared:
                 ) from None
             finally:
                 _reset(ng, loaded)
-        check_output(log, tuple(plots), deck, run_dir)
+                os.chdir(cwd)
+        check_output(log, tuple(plots), job, run_dir)
         shutil.rmtree(run_dir, ignore_errors=True)
         return SimResult(tuple(plots), log, None, elapsed, self.name)

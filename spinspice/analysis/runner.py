@@ -1,8 +1,11 @@
-"""Run ngspice as a subprocess and read its results.
+"""Engines: run simulation jobs and return their results (ngspice as a subprocess here).
 
-The simulator sits behind a small interface (:class:`SimulatorBackend`: ``available()``,
-``run(deck)``), configured by an options object — no module-level executable paths or
-singletons. :class:`NgspiceSubprocess` runs
+Every simulator sits behind one small interface, :class:`Engine`: ``available()`` and
+``run(jobs)`` — a list of :class:`~spinspice.netlists.job.Job` in, one
+:class:`SimResult` per job out, in order. Engines are configured by an options object —
+no module-level executable paths or singletons — and analysis code never makes one: the
+caller (the CLI, a study, a test) passes its engine down. :class:`NgspiceSubprocess` copies
+each job's files into a private run directory and runs
 ``ngspice -b -n -r out.raw -o out.log deck.cir`` (argv list, no shell) in a private
 temporary directory with a timeout; the deck's control block, written by the toolkit,
 sets ``num_threads`` (ENGINEERING_NOTES §1: Debian's start-up script sets 8).
@@ -21,6 +24,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -35,7 +39,7 @@ from spinspice.errors import (
     SimulationTimeoutError,
     SimulatorNotFoundError,
 )
-from spinspice.netlists.render import Deck
+from spinspice.netlists.job import Job
 
 #: Oldest ngspice we accept: 46 is the first with KLU + OSDI in Debian (backports).
 MIN_NGSPICE_VERSION = 46
@@ -100,6 +104,8 @@ class NgspiceOptions:
     keep_run_dir:
         Keep the private run directory after a *successful* run (failed runs always keep
         it so that the deck and log can be inspected).
+    on_kept:
+        Called with every run directory that is kept (the CLI prints them).
     workdir_parent:
         Where run directories are created (default: the system temporary directory).
     filetype:
@@ -112,6 +118,7 @@ class NgspiceOptions:
     keep_run_dir: bool = False
     workdir_parent: Path | None = None
     filetype: str = "binary"
+    on_kept: Callable[[Path], None] | None = None
 
     def __post_init__(self) -> None:
         if not self.timeout_s > 0:
@@ -153,18 +160,24 @@ class SimResult:
         return self.plot(kind)[name]
 
 
-class SimulatorBackend(Protocol):
-    """What every simulator backend offers."""
+class Engine(Protocol):
+    """What every simulation engine offers."""
 
     name: str
 
     def available(self) -> bool:
-        """True if the backend can run here."""
+        """True if the engine can run here."""
         ...
 
-    def run(self, deck: Deck, *, timeout_s: float | None = None) -> SimResult:
-        """Simulate ``deck``; raise a :class:`~spinspice.errors.SpinspiceError` on failure."""
+    def run(self, jobs: Sequence[Job]) -> list[SimResult]:
+        """Simulate ``jobs`` (one result each, same order); raise a
+        :class:`~spinspice.errors.SpinspiceError` on the first failure."""
         ...
+
+
+def run_one(engine: Engine, job: Job) -> SimResult:
+    """Run a single job on ``engine``."""
+    return engine.run([job])[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +258,7 @@ def check_log(log: str, run_dir: Path | None) -> None:
 def check_output(
     log: str,
     plots: tuple[RawPlot, ...],
-    deck: Deck,
+    job: Job,
     run_dir: Path | None,
 ) -> None:
     """Raise :class:`SimulationError` if the log or results show a failure (see module doc)."""
@@ -257,7 +270,7 @@ def check_output(
             log_tail=log_tail(log),
             hint=INSTALL_HINT,
         )
-    for kind in deck.analyses:
+    for kind in job.deck.analyses:
         try:
             plot = find_plot(plots, kind)
         except ResultParseError:
@@ -267,7 +280,7 @@ def check_output(
                 log_tail=log_tail(log),
                 hint="see the log tail",
             ) from None
-        missing = [v for v in deck.saves if v not in plot.names()]
+        missing = [v for v in job.saves if v not in plot.names()]
         if missing and kind in ("op", "tran", "dc"):
             raise SimulationError(
                 f"{kind} results lack saved vectors {missing}",
@@ -292,8 +305,12 @@ class NgspiceSubprocess:
             return False
         return True
 
-    def run(self, deck: Deck, *, timeout_s: float | None = None) -> SimResult:
-        """Simulate ``deck`` in a private run directory.
+    def run(self, jobs: Sequence[Job]) -> list[SimResult]:
+        """Simulate ``jobs`` one after the other (see :meth:`run_job`)."""
+        return [self.run_job(job) for job in jobs]
+
+    def run_job(self, job: Job) -> SimResult:
+        """Simulate one job in a private run directory.
 
         Raises
         ------
@@ -305,17 +322,19 @@ class NgspiceSubprocess:
             Any failure listed in the module docstring; the run directory is kept.
         """
         info = ngspice_info(self.options.executable)
-        text = deck.text(num_threads=self.options.num_threads, filetype=self.options.filetype)
+        text = job.deck.text(num_threads=self.options.num_threads, filetype=self.options.filetype)
         parent = self.options.workdir_parent
         if parent is not None:
             parent.mkdir(parents=True, exist_ok=True)
         run_dir = Path(tempfile.mkdtemp(prefix="spinspice-run-", dir=parent))
+        for f in job.files:
+            f.copy_to(run_dir)
         deck_path = run_dir / "deck.cir"
         deck_path.write_text(text, encoding="ascii")
         raw_path = run_dir / "out.raw"
         log_path = run_dir / "out.log"
-        argv = [info.path, "-b", "-n", "-r", str(raw_path), "-o", str(log_path), str(deck_path)]
-        limit = timeout_s if timeout_s is not None else self.options.timeout_s
+        argv = [info.path, "-b", "-n", "-r", raw_path.name, "-o", log_path.name, deck_path.name]
+        limit = job.timeout_s if job.timeout_s is not None else self.options.timeout_s
         env = {k: v for k, v in os.environ.items() if not k.startswith("SPICE_")}
         env["OMP_NUM_THREADS"] = str(self.options.num_threads)
         t0 = time.perf_counter()
@@ -334,8 +353,8 @@ class NgspiceSubprocess:
         except subprocess.TimeoutExpired:
             log = log_path.read_text(errors="replace") if log_path.exists() else ""
             raise SimulationTimeoutError(
-                f"ngspice did not finish within {limit:g} s",
-                run_dir=run_dir,
+                f"ngspice did not finish job {job.key} within {limit:g} s",
+                run_dir=self._kept(run_dir),
                 log_tail=log_tail(log),
                 hint="raise --timeout, save fewer vectors, or simulate a smaller array",
             ) from None
@@ -343,31 +362,70 @@ class NgspiceSubprocess:
         log = log_path.read_text(errors="replace") if log_path.exists() else ""
         console = proc.stdout + proc.stderr
         full_log = log + "\n" + console
-        if proc.returncode != 0:
-            check_log(full_log, run_dir)
-            raise SimulationError(
-                f"ngspice exited with code {proc.returncode}",
-                run_dir=run_dir,
-                log_tail=log_tail(full_log),
-                hint="see the log tail",
-            )
-        if not raw_path.exists():
-            check_output(full_log, (), deck, run_dir)
-            raise SimulationError(
-                "ngspice wrote no raw file", run_dir=run_dir, log_tail=log_tail(full_log)
-            )
         try:
-            plots = tuple(read_raw(raw_path))
-        except ResultParseError as exc:
-            raise SimulationError(
-                f"ngspice results unreadable: {exc}",
-                run_dir=run_dir,
-                log_tail=log_tail(full_log),
-                hint="the run probably stopped early; see the log tail",
-            ) from None
-        check_output(full_log, plots, deck, run_dir)
-        kept: Path | None = run_dir
-        if not self.options.keep_run_dir:
+            if proc.returncode != 0:
+                check_log(full_log, run_dir)
+                raise SimulationError(
+                    f"ngspice exited with code {proc.returncode}",
+                    run_dir=run_dir,
+                    log_tail=log_tail(full_log),
+                    hint="see the log tail",
+                )
+            if not raw_path.exists():
+                check_output(full_log, (), job, run_dir)
+                raise SimulationError(
+                    "ngspice wrote no raw file", run_dir=run_dir, log_tail=log_tail(full_log)
+                )
+            try:
+                plots = tuple(read_raw(raw_path))
+            except ResultParseError as exc:
+                raise SimulationError(
+                    f"ngspice results unreadable: {exc}",
+                    run_dir=run_dir,
+                    log_tail=log_tail(full_log),
+                    hint="the run probably stopped early; see the log tail",
+                ) from None
+            check_output(full_log, plots, job, run_dir)
+        except SimulationError:
+            self._kept(run_dir)
+            raise
+        kept: Path | None = None
+        if self.options.keep_run_dir:
+            kept = self._kept(run_dir)
+        else:
             shutil.rmtree(run_dir, ignore_errors=True)
-            kept = None
         return SimResult(plots, full_log, kept, elapsed, self.name)
+
+    def _kept(self, run_dir: Path) -> Path:
+        if self.options.on_kept is not None:
+            self.options.on_kept(run_dir)
+        return run_dir
+
+
+@dataclass(slots=True)
+class CachingEngine:
+    """An engine that runs each distinct job (by content hash) once and reuses its result.
+
+    Measures that need a reference simulation (one cell's current, say) simply ask for
+    its job again; behind this wrapper the second request costs nothing. The cache lives
+    in the object, never in a module.
+    """
+
+    inner: Engine
+    cache: dict[str, SimResult] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The wrapped engine's name."""
+        return self.inner.name
+
+    def available(self) -> bool:
+        """True if the wrapped engine is."""
+        return self.inner.available()
+
+    def run(self, jobs: Sequence[Job]) -> list[SimResult]:
+        """Results of ``jobs``, simulating only those not seen before."""
+        todo = {j.hash: j for j in jobs if j.hash not in self.cache}
+        for job, res in zip(todo.values(), self.inner.run(list(todo.values())), strict=True):
+            self.cache[job.hash] = res
+        return [self.cache[j.hash] for j in jobs]

@@ -38,7 +38,7 @@ import numpy as np
 from scipy.special import erfc
 
 from spinspice.analysis.nodal import LinearSolver, solve_bias
-from spinspice.analysis.runner import NgspiceSubprocess, SimulatorBackend
+from spinspice.analysis.runner import Engine, run_one
 from spinspice.array_builder.crossbar import (
     BoolArray,
     CrossbarDesign,
@@ -50,7 +50,7 @@ from spinspice.array_builder.crossbar import (
 )
 from spinspice.array_builder.crossbar_spice import flipped, update_transient_circuit
 from spinspice.errors import ParameterError
-from spinspice.netlists.render import render_circuit
+from spinspice.netlists.job import make_job
 from spinspice.spintronic_cells.fit import BehaviouralFit
 
 if TYPE_CHECKING:
@@ -412,12 +412,19 @@ def run_update_transient(
     *,
     replicas: int = 20,
     seed: int = 0,
-    backend: SimulatorBackend | None = None,
+    engine: Engine,
 ) -> TransientComparison:
     """Transient of one update with the stochastic MTJ in ngspice versus the fast path."""
     phases = write_schedule(design, x, delta, scheme)
     plan = update_transient_circuit(design, phases, states_ap, replicas=replicas, seed=seed)
-    sim = (backend or NgspiceSubprocess()).run(render_circuit(plan.circuit))
+    m, n = design.shape
+    job = make_job(
+        plan.circuit,
+        key=f"{design.architecture}/{scheme}-transient/{m}x{n}/seed{seed}",
+        meta={"family": design.architecture, "operation": f"{scheme}-transient", "rows": m,
+              "cols": n, "seed": seed, "replicas": replicas},
+    )
+    sim = run_one(engine, job)
     tran = sim.plot("tran")
     m, n = design.shape
     final = np.array(

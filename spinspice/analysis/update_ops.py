@@ -12,20 +12,17 @@ with I the MTJ current measured in the simulation just after the controls open. 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from spinspice.analysis.array_ops import delivered_energy_J
-from spinspice.analysis.runner import NgspiceSubprocess, SimulatorBackend
+from spinspice.analysis.runner import Engine, SimResult, run_one
 from spinspice.array_builder.array_4t2r import ARRAY_NAME, Array4T2RDesign
 from spinspice.array_builder.parasitics import WireModel
 from spinspice.array_builder.synapse_4t2r import Synapse4T2RDesign, TernaryWeight
-from spinspice.array_builder.update_4t2r import UpdatePlan, UpdatePulse, update_circuit
+from spinspice.array_builder.update_4t2r import UpdatePlan, UpdatePulse, update_circuit, update_job
 from spinspice.errors import ParameterError
 from spinspice.netlists import mtj_model
-from spinspice.netlists.osdi import compile_va
-from spinspice.netlists.render import render_circuit
 from spinspice.spintronic_cells.fit import MIDPOINT_DELAY, BehaviouralFit
 
 _LABELS = {(s1, s2): w.value for w in TernaryWeight for (s1, s2) in [w.mtj_states]}
@@ -76,22 +73,18 @@ def _state_vector(plan: UpdatePlan, m: int, n: int, mtj: int) -> str:
 
 
 def run_update(
+    design: Array4T2RDesign,
     plan: UpdatePlan,
     fit: BehaviouralFit,
     *,
-    backend: SimulatorBackend | None = None,
+    engine: Engine,
 ) -> UpdateResult:
-    """Simulate ``plan`` and measure it (module docstring)."""
-    osdi: tuple[Path, ...] = ()
-    if plan.kind == "osdi":
-        import tempfile
+    """Simulate ``plan`` on ``engine`` and measure it (module docstring)."""
+    return measure_update(plan, fit, run_one(engine, update_job(design, plan)))
 
-        osdi = (
-            compile_va(
-                mtj_model.verilog_a_source(), Path(tempfile.gettempdir()) / "spinspice-osdi"
-            ),
-        )
-    sim = (backend or NgspiceSubprocess()).run(render_circuit(plan.circuit, osdi=osdi))
+
+def measure_update(plan: UpdatePlan, fit: BehaviouralFit, sim: SimResult) -> UpdateResult:
+    """Read the result of :func:`~spinspice.array_builder.update_4t2r.update_job`."""
     tran = sim.plot("tran")
     t = tran.scale
     m_rows, n_cols = plan.weights.shape
@@ -192,8 +185,8 @@ def repeat_cell_update(
     seed: int = 0,
     batch: int = 50,
     pulse: UpdatePulse | None = None,
+    engine: Engine,
     kind: mtj_model.MTJModelKind = "osdi",
-    backend: SimulatorBackend | None = None,
 ) -> RepeatedUpdate:
     """Simulate ``n`` independent cells receiving the same update (general scheme).
 
@@ -221,7 +214,7 @@ def repeat_cell_update(
             seed=seed + b,
             kind=kind,
         )
-        res = run_update(plan, fit, backend=backend)
+        res = run_update(arr, plan, fit, engine=engine)
         finals.append(res.final_weights[0])
         p_model.append(res.p_model[0])
         switched.append(res.switched[0])

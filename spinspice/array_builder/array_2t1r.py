@@ -53,6 +53,7 @@ from typing import Literal
 import numpy as np
 
 from spinspice.array_builder.array_4t2r import ReadPulse, check_ternary_vector, sense_name
+from spinspice.array_builder.common import check_matches_fit
 from spinspice.array_builder.parasitics import LayoutModel, WireModel
 from spinspice.array_builder.synapse_2t1r import (
     ACCESS_SUBCKT_NAME,
@@ -79,6 +80,8 @@ from spinspice.netlists.circuit import (
     Transient,
     VoltageSource,
 )
+from spinspice.netlists.job import Job, make_job
+from spinspice.netlists.technology import technology_tag
 from spinspice.spintronic_cells.fit import BehaviouralFit
 
 COL_LINES = ("u", "ub")
@@ -557,15 +560,7 @@ def update_circuit(
             f"V_up = {pulse.v_up_V} V exceeds V_dd = {vdd} V: the unselected transistors "
             "of the active column would conduct"
         )
-    for name, a, b in (
-        ("R_on", syn.r_on_ohm, fit.r_on_ohm),
-        ("R_off", syn.r_off_ohm, fit.r_off_ohm),
-    ):
-        if not math.isclose(a, b, rel_tol=1e-6):
-            raise ParameterError(
-                f"the synapse {name} ({a} ohm) differs from the MTJ fit's ({b} ohm); "
-                "build the design from the fit's resistances"
-            )
+    check_matches_fit(syn.r_on_ohm, syn.r_off_ohm, fit)
     m_rows, n_cols = design.rows, design.cols
     w = check_binary_weights(weights, (m_rows, n_cols))
     sign, width = _check_update_inputs(design, delta_sign, width_s)
@@ -680,4 +675,37 @@ def update_circuit(
         draws=draws,
         fit=fit,
         pulse=pulse,
+    )
+
+
+def _meta(design: Array2T1RDesign, operation: str) -> dict[str, str | int]:
+    tag = technology_tag(design.synapse.technology)
+    return {"family": "2t1r", "operation": operation, "rows": design.rows,
+            "cols": design.cols, "corner": tag}
+
+
+def read_job(
+    design: Array2T1RDesign,
+    weights: np.ndarray,
+    operation: Operation,
+    vector: Sequence[int] | np.ndarray,
+    *,
+    pulse: ReadPulse | None = None,
+) -> Job:
+    """The read deck (:func:`array_circuit`) as a simulation job."""
+    meta = _meta(design, operation)
+    return make_job(
+        array_circuit(design, weights, operation, vector, pulse=pulse),
+        key=f"2t1r/{operation}/{design.rows}x{design.cols}/{meta['corner']}",
+        meta=meta,
+    )
+
+
+def update_job(design: Array2T1RDesign, deck: UpdateDeck) -> Job:
+    """An update deck (:func:`update_circuit`) as a simulation job."""
+    meta = _meta(design, "update")
+    return make_job(
+        deck.circuit,
+        key=f"2t1r/update/{design.rows}x{design.cols}/{meta['corner']}",
+        meta=meta | {"seed": deck.draws.seed},
     )

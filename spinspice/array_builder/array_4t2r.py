@@ -53,6 +53,8 @@ from spinspice.netlists.circuit import (
     Transient,
     VoltageSource,
 )
+from spinspice.netlists.job import Job, make_job
+from spinspice.netlists.technology import technology_tag
 
 COL_LINES = ("u1", "ub1", "u2", "ub2")
 ROW_LINES = ("e1n", "e1p", "e2n", "e2p", "out")
@@ -314,4 +316,22 @@ def array_circuit(
         # 0.1 nA absolute current tolerance (the unit current is ~20 µA); ngspice's 1 pA
         # default stalls on the femtosecond RC constants of the wire segments.
         options=Options(numeric={"abstol": 1e-10}),
+    )
+
+
+def read_job(
+    design: Array4T2RDesign,
+    weights: np.ndarray,
+    operation: Operation,
+    vector: Sequence[int] | np.ndarray,
+    *,
+    pulse: ReadPulse | None = None,
+) -> Job:
+    """A feedforward/backprop deck (:func:`array_circuit`) as a simulation job."""
+    tag = technology_tag(design.synapse.technology)
+    return make_job(
+        array_circuit(design, weights, operation, vector, pulse=pulse),
+        key=f"4t2r/{operation}/{design.rows}x{design.cols}/{tag}",
+        meta={"family": "4t2r", "operation": operation, "rows": design.rows,
+              "cols": design.cols, "corner": tag},
     )

@@ -70,7 +70,8 @@ from spinspice.netlists.circuit import (
     SubcktInstance,
     VoltageSource,
 )
-from spinspice.netlists.technology import MosfetTechnology
+from spinspice.netlists.job import Job, make_job
+from spinspice.netlists.technology import MosfetTechnology, technology_tag
 
 SUBCKT_NAME = "syn2t1r"
 #: Port order of the read cell (MTJ as a resistor with parameter ``r``).
@@ -264,4 +265,15 @@ def read_testbench(
         libraries=(design.technology.library_ref(),),
         analyses=(OperatingPoint(),),
         saves=tuple(saves),
+    )
+
+
+def read_cases_job(design: Synapse2T1RDesign, *, v_rd_V: float = 0.1) -> Job:
+    """The four read cases of one cell (:func:`read_testbench`) as a simulation job."""
+    tag = technology_tag(design.technology)
+    return make_job(
+        read_testbench(design, all_read_cases(), v_rd_V=v_rd_V),
+        key=f"2t1r/cell-read/1x1/{tag}",
+        meta={"family": "2t1r", "operation": "cell-read", "rows": 1, "cols": 1,
+              "corner": tag, "v_rd_V": v_rd_V},
     )

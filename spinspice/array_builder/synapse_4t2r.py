@@ -49,7 +49,8 @@ from spinspice.netlists.circuit import (
     SubcktInstance,
     VoltageSource,
 )
-from spinspice.netlists.technology import MosfetTechnology
+from spinspice.netlists.job import Job, make_job
+from spinspice.netlists.technology import MosfetTechnology, technology_tag
 
 SUBCKT_NAME = "syn4t2r"
 #: Port order of the cell subcircuit.
@@ -258,4 +259,20 @@ def gxnor_testbench(
         libraries=(design.technology.library_ref(),),
         analyses=(OperatingPoint(),),
         saves=tuple(saves),
+    )
+
+
+def gxnor_job(
+    design: Synapse4T2RDesign,
+    cases: Sequence[GxnorCase],
+    *,
+    v_rd_V: float = 0.1,
+) -> Job:
+    """The GXNOR testbench (:func:`gxnor_testbench`) as a simulation job."""
+    tech = design.technology
+    return make_job(
+        gxnor_testbench(design, cases, v_rd_V=v_rd_V),
+        key=f"4t2r/gxnor/{len(cases)}cases/{technology_tag(tech)}",
+        meta={"family": "4t2r", "operation": "gxnor", "rows": 1, "cols": 1,
+              "corner": technology_tag(tech), "v_rd_V": v_rd_V},
     )

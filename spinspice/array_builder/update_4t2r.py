@@ -47,6 +47,7 @@ from spinspice.array_builder.array_4t2r import (
     Array4T2RDesign,
     sense_name,
 )
+from spinspice.array_builder.common import check_matches_fit
 from spinspice.array_builder.synapse_4t2r import PORTS, Synapse4T2RDesign, parse_weight
 from spinspice.errors import ParameterError, require_positive
 from spinspice.netlists import mtj_model
@@ -66,6 +67,8 @@ from spinspice.netlists.circuit import (
     Transient,
     VoltageSource,
 )
+from spinspice.netlists.job import Job, make_job
+from spinspice.netlists.technology import technology_tag
 from spinspice.spintronic_cells.fit import BehaviouralFit
 
 Scheme = Literal["general", "sgd"]
@@ -261,6 +264,7 @@ def update_circuit(
     """
     pulse = pulse or UpdatePulse()
     _check_weights(design, weights)
+    check_matches_fit(design.synapse.r_on_ohm, design.synapse.r_off_ohm, fit)
     m_rows, n_cols = design.rows, design.cols
     if scheme == "general":
         if delta_w is None or errors is not None or inputs is not None:
@@ -428,4 +432,17 @@ def update_circuit(
         slot_of_column=slot_of_column,
         stop_s=stop,
         pulse=pulse,
+    )
+
+
+def update_job(design: Array4T2RDesign, plan: UpdatePlan) -> Job:
+    """An update deck (:func:`update_circuit`) as a simulation job (OSDI model included)."""
+    tag = technology_tag(design.synapse.technology)
+    return make_job(
+        plan.circuit,
+        key=f"4t2r/update/{design.rows}x{design.cols}/{tag}",
+        osdi=mtj_model.osdi_files(plan.kind),
+        meta={"family": "4t2r", "operation": "update", "rows": design.rows,
+              "cols": design.cols, "corner": tag, "seed": plan.draws1.seed,
+              "scheme": plan.scheme, "mtj_model": plan.kind},
     )

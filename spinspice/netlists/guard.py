@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Final, Literal
 
 from spinspice.errors import NetlistError
-from spinspice.netlists.values import SAFE_PATH_RE
+from spinspice.netlists.values import SAFE_RELATIVE_PATH_RE
 
 #: Dot-commands the toolkit writes in a deck body.
 ALLOWED_DOT_COMMANDS: Final = frozenset(
@@ -122,12 +122,13 @@ class ControlSettings:
     filetype:
         Raw-file format.
     osdi:
-        Compiled Verilog-A models to load with ``pre_osdi`` (absolute, safe paths).
+        Compiled Verilog-A models to load with ``pre_osdi``: file names relative to the run
+        directory (``osdi/…``), safe characters only.
     """
 
     num_threads: int = 1
     filetype: Literal["binary", "ascii"] = "binary"
-    osdi: tuple[Path, ...] = field(default_factory=tuple)
+    osdi: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         if (
@@ -141,7 +142,7 @@ class ControlSettings:
         if self.filetype not in ("binary", "ascii"):
             raise NetlistError(f"filetype must be 'binary' or 'ascii', got {self.filetype!r}")
         for p in self.osdi:
-            if not SAFE_PATH_RE.match(str(p)):
+            if not SAFE_RELATIVE_PATH_RE.match(p):
                 raise NetlistError(f"OSDI path {str(p)!r} has characters not allowed in a netlist")
 
 
@@ -166,7 +167,20 @@ def assemble(body: str, settings: ControlSettings, *, body_checked: bool = False
     return body.rstrip("\n") + "\n" + control + ".end\n"
 
 
-def check_model_library(path: Path, *, _depth: int = 0, _seen: set[Path] | None = None) -> None:
+def library_closure(path: Path) -> list[Path]:
+    """The library at ``path`` and every file it includes, each scanned, top file first.
+
+    Raises
+    ------
+    NetlistError
+        As :func:`check_model_library`.
+    """
+    seen: list[Path] = []
+    check_model_library(path, _seen=seen)
+    return seen
+
+
+def check_model_library(path: Path, *, _depth: int = 0, _seen: list[Path] | None = None) -> None:
     """Scan a user model library (and the files it includes) before a deck may use it.
 
     Raises
@@ -175,11 +189,11 @@ def check_model_library(path: Path, *, _depth: int = 0, _seen: set[Path] | None 
         If the file is unreadable, not ASCII text, or contains anything :func:`check_text`
         rejects (a ``.control`` block, ``*#`` lines, shell commands ...).
     """
-    seen = _seen if _seen is not None else set()
+    seen = _seen if _seen is not None else []
     path = path.resolve()
     if path in seen:
         return
-    seen.add(path)
+    seen.append(path)
     if _depth > 8:
         raise NetlistError(f"model library {path}: includes nested more than 8 deep")
     try:

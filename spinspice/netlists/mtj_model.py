@@ -153,3 +153,18 @@ def state_vector(kind: MTJModelKind, path: tuple[str, ...]) -> str:
     if outer:  # ngspice names OSDI devices inside subcircuits n.<path>.n<name>
         return f"v(n.{'.'.join([*outer, 'n' + name])}#s)"
     return f"v(n{name}#s)"
+
+
+def osdi_files(kind: MTJModelKind) -> tuple[Path, ...]:
+    """Compiled models a deck with MTJs of ``kind`` must load (none for ``behavioural``).
+
+    The Verilog-A twin is compiled with ``openvaf-r`` once per source content
+    (:func:`~spinspice.netlists.osdi.compile_va` names the output by the source hash).
+    """
+    if kind == "behavioural":
+        return ()
+    import tempfile
+
+    from spinspice.netlists.osdi import compile_va
+
+    return (compile_va(verilog_a_source(), Path(tempfile.gettempdir()) / "spinspice-osdi"),)

@@ -9,6 +9,7 @@ by our filters: ``num`` for numbers, ``ident``/``node`` for names, ``path`` for 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -16,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from spinspice.errors import NetlistError
 from spinspice.netlists.circuit import Circuit, Param, check_node
-from spinspice.netlists.guard import ControlSettings, assemble, check_model_library, check_text
-from spinspice.netlists.values import SAFE_PATH_RE, check_identifier, format_number
+from spinspice.netlists.guard import ControlSettings, assemble, check_text
+from spinspice.netlists.values import SAFE_RELATIVE_PATH_RE, check_identifier, format_number
 
 if TYPE_CHECKING:
     import jinja2
@@ -31,8 +32,8 @@ def _num(value: object) -> str:
 
 def _path(value: object) -> str:
     text = str(value)
-    if not SAFE_PATH_RE.match(text):
-        raise NetlistError(f"unsafe path {text!r} in netlist")
+    if not SAFE_RELATIVE_PATH_RE.match(text):
+        raise NetlistError(f"unsafe path {text!r} in netlist (only relative job file names)")
     return text
 
 
@@ -76,14 +77,15 @@ class Deck:
     analyses:
         Analysis kinds in netlist order (``"op"``, ``"tran"``, ``"dc"``).
     osdi:
-        Compiled Verilog-A models the deck needs.
+        Compiled Verilog-A models the deck loads, as file names relative to the run
+        directory (``osdi/…``; see :class:`~spinspice.netlists.job.Job`).
     """
 
     title: str
     body: str
     saves: tuple[str, ...]
     analyses: tuple[str, ...]
-    osdi: tuple[Path, ...] = ()
+    osdi: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Every deck is checked once, when it is made (the body is immutable).
@@ -99,11 +101,18 @@ class Deck:
         return assemble(self.body, settings, body_checked=True)
 
 
-def render_circuit(circuit: Circuit, *, osdi: tuple[Path, ...] = ()) -> Deck:
+def render_circuit(
+    circuit: Circuit,
+    *,
+    library_names: Mapping[Path, str],
+    osdi_names: tuple[str, ...] = (),
+) -> Deck:
     """Render ``circuit`` to a :class:`Deck`.
 
-    Model libraries the circuit references are scanned with
-    :func:`~spinspice.netlists.guard.check_model_library` first.
+    Use :func:`spinspice.netlists.job.make_job`, which scans and copies the files; this
+    function only writes the text. ``library_names`` maps each library path of the
+    circuit to the relative name the deck uses for it, ``osdi_names`` are the relative
+    names of the compiled models to load.
 
     Raises
     ------
@@ -114,10 +123,13 @@ def render_circuit(circuit: Circuit, *, osdi: tuple[Path, ...] = ()) -> Deck:
 
     from spinspice import __version__
 
-    for lib in circuit.libraries:
-        check_model_library(lib.path)
+    missing = [str(lib.path) for lib in circuit.libraries if lib.path not in library_names]
+    if missing:
+        raise NetlistError(f"no job file name for the libraries {missing}")
     try:
-        body = _environment().get_template("deck.cir.j2").render(c=circuit, version=__version__)
+        body = _environment().get_template("deck.cir.j2").render(
+            c=circuit, version=__version__, libnames=library_names
+        )
     except jinja2.TemplateError as exc:
         raise NetlistError(f"netlist template failed: {exc}") from exc
     return Deck(  # checks the body
@@ -125,5 +137,5 @@ def render_circuit(circuit: Circuit, *, osdi: tuple[Path, ...] = ()) -> Deck:
         body=body,
         saves=tuple(s.vector for s in circuit.saves),
         analyses=tuple(a.kind for a in circuit.analyses),
-        osdi=osdi,
+        osdi=osdi_names,
     )

@@ -162,3 +162,9 @@ def load_technology(
         return MosfetTechnology(**values)
     except TypeError as exc:
         raise ParameterError(f"invalid technology settings: {exc}") from None
+
+
+def technology_tag(tech: MosfetTechnology) -> str:
+    """Short tag of a technology for job keys and tables: the corner, or ``lib`` if the
+    library is loaded without a section."""
+    return tech.corner if tech.corner is not None else "lib"

@@ -25,6 +25,11 @@ IDENTIFIER_RE: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: A file path we are willing to write into a netlist: absolute, no quotes/spaces/newlines.
 SAFE_PATH_RE: Final = re.compile(r"^/[A-Za-z0-9_./+-]+$")
 
+#: A file name relative to a run directory: safe characters, no ``.``/``..`` components.
+SAFE_RELATIVE_PATH_RE: Final = re.compile(
+    r"^(?!.*(?:^|/)\.\.?(?:/|$))[A-Za-z0-9_][A-Za-z0-9_./+-]*$"
+)
+
 #: Longest identifier we emit (ngspice handles more, but long names hint at misuse).
 MAX_IDENTIFIER_LENGTH: Final = 64
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -58,12 +60,12 @@ def test_weight_parsing_and_files(tmp_path: object) -> None:
 
 
 @pytest.mark.ngspice
-def test_feedforward_matches_eq31_with_ideal_wires() -> None:
+def test_feedforward_matches_eq31_with_ideal_wires(engine: Any) -> None:
     n = 8
     d = design(n, wire=WireModel(r_per_m_ohm=1e3, c_per_m_F=1e-15))
     w = random_weights(n, n, 1)
     x = np.random.default_rng(2).choice([-1, 0, 1], n)
-    r = run_array_op(d, w, "ff", x)
+    r = run_array_op(d, w, "ff", x, engine=engine)
     # With negligible wire resistance the rows decode to the integer GXNOR count of eq. 31
     # within a few % of one synapse current (the cell's +1/-1 asymmetry is ~2 %).
     assert np.max(np.abs(r.error_lsb)) < 0.1
@@ -72,23 +74,23 @@ def test_feedforward_matches_eq31_with_ideal_wires() -> None:
 
 
 @pytest.mark.ngspice
-def test_backprop_matches_transpose_product() -> None:
+def test_backprop_matches_transpose_product(engine: Any) -> None:
     n = 6
     d = design(n, wire=WireModel(r_per_m_ohm=1e3, c_per_m_F=1e-15))
     w = random_weights(n, n, 4)
     y = np.random.default_rng(5).choice([-1, 0, 1], n)
-    r = run_array_op(d, w, "bp", y)
+    r = run_array_op(d, w, "bp", y, engine=engine)
     assert np.array_equal(np.rint(r.final_A / r.unit_A), r.ideal_count)
 
 
 @pytest.mark.ngspice
-def test_wire_resistance_degrades_the_far_rows() -> None:
+def test_wire_resistance_degrades_the_far_rows(engine: Any) -> None:
     """IR drop on the column input lines grows with the array; the check can fail."""
     n = 12
     w = np.full((n, n), "+1")
     x = np.ones(n, dtype=int)
-    ideal = run_array_op(design(n, wire=WireModel(r_per_m_ohm=1e3, c_per_m_F=1e-15)), w, "ff", x)
-    lossy = run_array_op(design(n, wire=WireModel(r_per_m_ohm=1.1e7)), w, "ff", x)
+    ideal = run_array_op(design(n, wire=WireModel(r_per_m_ohm=1e3, c_per_m_F=1e-15)), w, "ff", x, engine=engine)
+    lossy = run_array_op(design(n, wire=WireModel(r_per_m_ohm=1.1e7)), w, "ff", x, engine=engine)
     assert np.max(np.abs(ideal.error_lsb)) < 0.3
     assert np.max(np.abs(lossy.error_lsb)) > 0.5  # no longer decodes
     assert lossy.final_A[-1] < lossy.final_A[0]  # row M (farthest) loses most

@@ -21,7 +21,7 @@ from spinspice.netlists.circuit import (
     Transient,
     VoltageSource,
 )
-from spinspice.netlists.render import render_circuit
+from spinspice.netlists.job import make_job
 
 pytestmark = [pytest.mark.ngspice, pytest.mark.pyspice]
 
@@ -42,9 +42,9 @@ def deck() -> Circuit:
 
 
 def test_same_deck_same_waveforms() -> None:
-    d = render_circuit(deck())
-    a = NgspiceSubprocess().run(d)
-    b = PySpiceShared().run(d)
+    d = make_job(deck(), key="test")
+    a = NgspiceSubprocess().run_job(d)
+    b = PySpiceShared().run_job(d)
     ta, tb = a.plot("tran"), b.plot("tran")
     # Same engine, same deck, same options: identical time steps and values.
     np.testing.assert_allclose(ta["time"], tb["time"], rtol=0, atol=1e-18)
@@ -62,9 +62,9 @@ def test_repeated_runs_and_errors_leave_the_instance_usable() -> None:
         analyses=(OperatingPoint(),),
     )
     with pytest.raises(SimulationError):
-        backend.run(render_circuit(bad))
-    d = render_circuit(deck())
-    first = backend.run(d).plot("tran")["v(out)"]
+        backend.run_job(make_job(bad, key="test"))
+    d = make_job(deck(), key="test")
+    first = backend.run_job(d).plot("tran")["v(out)"]
     for _ in range(3):
-        again = backend.run(d).plot("tran")["v(out)"]
+        again = backend.run_job(d).plot("tran")["v(out)"]
         np.testing.assert_array_equal(first, again)

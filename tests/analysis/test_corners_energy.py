@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pathlib import Path
 
 import numpy as np
@@ -114,7 +116,7 @@ def test_energy_cli_2t1r(tmp_path: Path) -> None:
 
 
 @pytest.mark.ngspice
-def test_quasi_static_read_energy_matches_the_transient() -> None:
+def test_quasi_static_read_energy_matches_the_transient(engine: Any) -> None:
     from spinspice.analysis.array_ops import run_array_op
     from spinspice.analysis.energy import quasi_static_read
     from spinspice.array_builder.array_4t2r import random_weights
@@ -124,6 +126,6 @@ def test_quasi_static_read_energy_matches_the_transient() -> None:
     rng = np.random.default_rng(4)
     for op, n in (("ff", 5), ("bp", 6)):
         vec = rng.choice([-1, 1], n)
-        tran = run_array_op(d, w, op, vec, pulse=ReadPulse())  # type: ignore[arg-type]
-        qs = quasi_static_read(d, w, op, vec, pulse=ReadPulse(), backend=None)
+        tran = run_array_op(d, w, op, vec, pulse=ReadPulse(), engine=engine)  # type: ignore[arg-type]
+        qs = quasi_static_read(d, w, op, vec, pulse=ReadPulse(), engine=engine)
         assert qs.energy_J == pytest.approx(tran.energy_J, rel=0.05)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,7 +29,7 @@ FIT = shipped_fit()
 
 @pytest.mark.ngspice
 @pytest.mark.parametrize("from_state", ["AP", "P"])
-def test_spice_psw_agrees_with_the_monte_carlo_within_3_sigma(from_state: str) -> None:
+def test_spice_psw_agrees_with_the_monte_carlo_within_3_sigma(from_state: str, engine: Any) -> None:
     # 500 ngspice instances (each its own recorded draw) against 10 000 LLG trials, at six
     # widths placed at the Monte Carlo's 10–85 % quantiles (seed 001 device C, 1 V).
     mc = run_llg(DEV, from_state=from_state, voltage_V=1.0, duration_s=3e-9, n_trials=10_000,  # type: ignore[arg-type]
@@ -36,7 +38,7 @@ def test_spice_psw_agrees_with_the_monte_carlo_within_3_sigma(from_state: str) -
     p_mc = mc.psw_at(widths)[0]
     assert p_mc.min() > 0.05 and p_mc.max() < 0.95
     sp = spice_switching(FIT, from_state=from_state, voltage_V=1.0, duration_s=float(widths.max()),  # type: ignore[arg-type]
-                         n=500, seed=5)
+                         n=500, seed=5, engine=engine)
     p_sp = sp.psw_at(widths)
     z = (p_sp - p_mc) / np.sqrt(p_mc * (1 - p_mc) * (1 / 500 + 1 / 10_000))
     assert np.all(np.abs(z) < 3), (p_sp, p_mc, z)
@@ -44,10 +46,10 @@ def test_spice_psw_agrees_with_the_monte_carlo_within_3_sigma(from_state: str) -
 
 
 @pytest.mark.ngspice
-def test_osdi_twin_matches_behavioural_switching_times_for_the_same_draws() -> None:
+def test_osdi_twin_matches_behavioural_switching_times_for_the_same_draws(engine: Any) -> None:
     kw = {"from_state": "P", "voltage_V": 1.0, "duration_s": 2e-9, "n": 40, "seed": 4}
-    beh = spice_switching(FIT, kind="behavioural", **kw)  # type: ignore[arg-type]
-    osdi = spice_switching(FIT, kind="osdi", **kw)  # type: ignore[arg-type]
+    beh = spice_switching(FIT, kind="behavioural", **kw, engine=engine)  # type: ignore[arg-type]
+    osdi = spice_switching(FIT, kind="osdi", **kw, engine=engine)  # type: ignore[arg-type]
     np.testing.assert_array_equal(np.isnan(beh.switch_times_s), np.isnan(osdi.switch_times_s))
     ok = np.isfinite(beh.switch_times_s)
     assert ok.sum() > 20
@@ -86,10 +88,10 @@ def test_osdi_twin_matches_behavioural_iv(state: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.ngspice
-def test_read_pulse_never_switches_in_500_spice_runs() -> None:
+def test_read_pulse_never_switches_in_500_spice_runs(engine: Any) -> None:
     # seed 001 Table 3: V_rd = 0.1 V, T_rd = 0.5 ns; both polarities / start states.
     for state in ("AP", "P"):
-        sp = spice_switching(FIT, from_state=state, voltage_V=0.1, duration_s=0.5e-9, n=500, seed=8)  # type: ignore[arg-type]
+        sp = spice_switching(FIT, from_state=state, voltage_V=0.1, duration_s=0.5e-9, n=500, seed=8, engine=engine)  # type: ignore[arg-type]
         assert np.isnan(sp.switch_times_s).all()
 
 

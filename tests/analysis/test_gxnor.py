@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -51,9 +53,9 @@ def test_design_validation() -> None:
 
 
 @pytest.mark.ngspice
-def test_gxnor_all_cases_simulated() -> None:
+def test_gxnor_all_cases_simulated(engine: Any) -> None:
     design = Synapse4T2RDesign(technology=MosfetTechnology.default())
-    result = run_gxnor(design)
+    result = run_gxnor(design, engine=engine)
     df = result.table()
     assert list(df.columns[:2]) == ["input", "weight"]
     assert set(GXNOR_COLUMNS) <= set(df.columns)
@@ -72,19 +74,19 @@ def test_gxnor_all_cases_simulated() -> None:
 
 
 @pytest.mark.ngspice
-def test_gxnor_fails_when_zero_states_cannot_cancel() -> None:
+def test_gxnor_fails_when_zero_states_cannot_cancel(engine: Any) -> None:
     """The check can fail: a heavily mismatched PMOS breaks the 0_s/0_w cancellation."""
     tech = MosfetTechnology.default().with_overrides(wp_m=30e-9)
-    result = run_gxnor(Synapse4T2RDesign(technology=tech), zero_ratio=1e6)
+    result = run_gxnor(Synapse4T2RDesign(technology=tech), zero_ratio=1e6, engine=engine)
     assert not result.passed
     assert not result.table()["sign_ok"].all()
 
 
 @pytest.mark.ngspice
-def test_gxnor_scales_with_read_voltage() -> None:
+def test_gxnor_scales_with_read_voltage(engine: Any) -> None:
     design = Synapse4T2RDesign(technology=MosfetTechnology.default())
-    low = run_gxnor(design, v_rd_V=0.05).i_out_A
-    high = run_gxnor(design, v_rd_V=0.1).i_out_A
+    low = run_gxnor(design, v_rd_V=0.05, engine=engine).i_out_A
+    high = run_gxnor(design, v_rd_V=0.1, engine=engine).i_out_A
     nz = np.abs(high) > 1e-6
     # Linear-region access devices: doubling V_rd roughly doubles the current.
     assert np.allclose(high[nz] / low[nz], 2.0, rtol=0.1)

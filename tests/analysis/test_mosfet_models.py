@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from spinspice.analysis.mosfet import characterise
@@ -20,10 +22,10 @@ def test_library_is_safe_and_complete() -> None:
 
 
 @pytest.mark.ngspice
-def test_typical_corner_figures_in_documented_ranges() -> None:
+def test_typical_corner_figures_in_documented_ranges(engine: Any) -> None:
     tech = MosfetTechnology.default("tt")
-    n = characterise(tech, "nmos")
-    p = characterise(tech, "pmos")
+    n = characterise(tech, "nmos", engine=engine)
+    p = characterise(tech, "pmos", engine=engine)
     # Targets in the library header / docs/mosfet_models.md (generic 28 nm-class ranges).
     assert 0.9e3 <= n.ion_A_per_m <= 1.3e3  # 0.9-1.3 mA/um
     assert 0.6e3 <= p.ion_A_per_m <= 1.0e3
@@ -35,8 +37,8 @@ def test_typical_corner_figures_in_documented_ranges() -> None:
 
 
 @pytest.mark.ngspice
-def test_corners_are_ordered() -> None:
+def test_corners_are_ordered(engine: Any) -> None:
     ion = {
-        c: characterise(MosfetTechnology.default(c), "nmos").ion_A_per_m for c in ("ff", "tt", "ss")
+        c: characterise(MosfetTechnology.default(c), "nmos", engine=engine).ion_A_per_m for c in ("ff", "tt", "ss")
     }
     assert ion["ff"] > ion["tt"] > ion["ss"]

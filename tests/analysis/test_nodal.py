@@ -29,7 +29,7 @@ from spinspice.array_builder.crossbar import (
 )
 from spinspice.array_builder.crossbar_spice import network_circuit
 from spinspice.errors import ParameterError
-from spinspice.netlists.render import render_circuit
+from spinspice.netlists.job import make_job
 
 
 def _phases(d: CrossbarDesign, seed: int) -> tuple[tuple[Phase, ...], np.ndarray]:
@@ -39,7 +39,7 @@ def _phases(d: CrossbarDesign, seed: int) -> tuple[tuple[Phase, ...], np.ndarray
 
 
 def _spice_cells(net: object, circuit: object) -> np.ndarray:
-    res = NgspiceSubprocess().run(render_circuit(circuit))  # type: ignore[arg-type]
+    res = NgspiceSubprocess().run_job(make_job(circuit, key="test"))  # type: ignore[arg-type]
     op = res.plot("op")
     vm = {n[2:-1]: float(op[n][0]) for n in op.names() if n.startswith("v(")}
     return cell_voltages_from(net, vm)  # type: ignore[arg-type]

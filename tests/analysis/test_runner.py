@@ -29,7 +29,8 @@ from spinspice.netlists.circuit import (
     Transient,
     VoltageSource,
 )
-from spinspice.netlists.render import Deck, render_circuit
+from spinspice.netlists.job import Job, make_job
+from spinspice.netlists.render import Deck
 
 pytestmark = pytest.mark.ngspice
 
@@ -56,7 +57,7 @@ def test_info_reports_version_and_klu() -> None:
 
 
 def test_rc_transient_matches_analytic() -> None:
-    sim = NgspiceSubprocess().run(render_circuit(rc_circuit()))
+    sim = NgspiceSubprocess().run_job(make_job(rc_circuit(), key="test"))
     assert "Using KLU" in sim.log
     tran = sim.plot("tran")
     t = tran["time"]
@@ -75,7 +76,7 @@ def test_num_threads_is_set_by_us(tmp_path: Path) -> None:
     runner = NgspiceSubprocess(
         NgspiceOptions(num_threads=2, keep_run_dir=True, workdir_parent=tmp_path)
     )
-    sim = runner.run(render_circuit(rc_circuit()))
+    sim = runner.run_job(make_job(rc_circuit(), key="test"))
     assert sim.run_dir is not None
     deck = (sim.run_dir / "deck.cir").read_text()
     assert "set num_threads=2" in deck
@@ -95,7 +96,7 @@ def test_singular_matrix_is_a_typed_error(tmp_path: Path) -> None:
     )
     runner = NgspiceSubprocess(NgspiceOptions(workdir_parent=tmp_path))
     with pytest.raises(SimulationError) as err:
-        runner.run(render_circuit(c))
+        runner.run_job(make_job(c, key="test"))
     assert err.value.run_dir is not None and (err.value.run_dir / "deck.cir").exists()
     assert err.value.log_tail
 
@@ -110,26 +111,26 @@ def test_unknown_subcircuit_is_a_typed_error(tmp_path: Path) -> None:
         saves=(),
     )
     with pytest.raises(SimulationError, match=r"not defined|error"):
-        NgspiceSubprocess(NgspiceOptions(workdir_parent=tmp_path)).run(render_circuit(c))
+        NgspiceSubprocess(NgspiceOptions(workdir_parent=tmp_path)).run_job(make_job(c, key="test"))
 
 
 def test_missing_saved_vector_is_a_typed_error(tmp_path: Path) -> None:
     c = rc_circuit(saves=(Save("v", ("nosuchnode",)),))
     with pytest.raises(SimulationError):
-        NgspiceSubprocess(NgspiceOptions(workdir_parent=tmp_path)).run(render_circuit(c))
+        NgspiceSubprocess(NgspiceOptions(workdir_parent=tmp_path)).run_job(make_job(c, key="test"))
 
 
 def test_timeout_is_a_typed_error(tmp_path: Path) -> None:
     c = rc_circuit(analyses=(Transient(1e-15, 1e-3, max_step_s=1e-15),))
     runner = NgspiceSubprocess(NgspiceOptions(timeout_s=0.5, workdir_parent=tmp_path))
     with pytest.raises(SimulationTimeoutError):
-        runner.run(render_circuit(c))
+        runner.run_job(make_job(c, key="test"))
 
 
 def test_missing_and_old_ngspice(tmp_path: Path) -> None:
     with pytest.raises(SimulatorNotFoundError, match="not found"):
-        NgspiceSubprocess(NgspiceOptions(executable="no-such-ngspice")).run(
-            render_circuit(rc_circuit())
+        NgspiceSubprocess(NgspiceOptions(executable="no-such-ngspice")).run_job(
+            make_job(rc_circuit(), key="test")
         )
     fake = tmp_path / "ngspice"
     fake.write_text("#!/bin/sh\necho '** ngspice-39 : Circuit level simulation program'\n")
@@ -169,6 +170,6 @@ def test_guard_stops_injection_before_ngspice_starts(tmp_path: Path, body: str) 
     # A Deck checks its body when it is made, so an evil deck never reaches a backend.
     with pytest.raises(NetlistError):
         deck = Deck(title="evil", body=body.format(marker=marker), saves=(), analyses=("op",))
-        NgspiceSubprocess(NgspiceOptions(workdir_parent=tmp_path)).run(deck)
+        NgspiceSubprocess(NgspiceOptions(workdir_parent=tmp_path)).run_job(Job(key="evil", deck=deck))
     assert not marker.exists()
     assert not list(tmp_path.glob("spinspice-run-*"))  # no run directory: ngspice never started

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pathlib import Path
 
 import numpy as np
@@ -134,13 +136,13 @@ def test_sneak_cli_writes_tidy_csv_and_summary(tmp_path: Path) -> None:
 
 
 @pytest.mark.ngspice
-def test_stochastic_transient_flips_agree_with_fast_path() -> None:
+def test_stochastic_transient_flips_agree_with_fast_path(engine: Any) -> None:
     """Item 5: the same thresholds give the same flips in ngspice and in the fast path."""
     d = CrossbarDesign(architecture="1r", rows=2, cols=2)
     x = np.array([0.8, -0.6])
     delta = np.array([0.9, -0.7])
     st = np.array([[False, True], [True, False]])
-    c = run_update_transient(d, x, delta, st, "2phase", replicas=6, seed=4)
+    c = run_update_transient(d, x, delta, st, "2phase", replicas=6, seed=4, engine=engine)
     assert c.flipped_spice.shape == (6, 2, 2)
     assert c.agreement >= 0.95
     assert 0 < c.p_fast.max() < 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -51,12 +53,12 @@ def _predicted(res, fit) -> np.ndarray:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.ngspice
-def test_general_scheme_switches_exactly_the_cells_the_model_predicts() -> None:
+def test_general_scheme_switches_exactly_the_cells_the_model_predicts(engine: Any) -> None:
     # 2×4 array, every weight with updates of both signs; columns updated one by one.
     d = Array4T2RDesign(synapse=SYN, rows=2, cols=4)
     w = np.array([["-1", "0s", "0w", "+1"], ["+1", "0w", "0s", "-1"]], dtype=object)
     dw = np.array([[1.5, 0.7, -0.6, -1.9], [0.9, 0.0, 1.0, -2.0]])
-    res = run_update(update_circuit(d, w, FIT, scheme="general", delta_w=dw, seed=11), FIT)
+    res = run_update(d, update_circuit(d, w, FIT, scheme="general", delta_w=dw, seed=11), FIT, engine=engine)
     # ΔW = 0 never touches a cell; a sign can only move the weight its way (§4.1).
     assert res.final_weights[1, 1] == "0w"
     order = {"-1": -1, "0s": 0, "0w": 0, "+1": 1}
@@ -71,12 +73,12 @@ def test_general_scheme_switches_exactly_the_cells_the_model_predicts() -> None:
 
 
 @pytest.mark.ngspice
-def test_sgd_scheme_updates_all_cells_in_parallel() -> None:
+def test_sgd_scheme_updates_all_cells_in_parallel(engine: Any) -> None:
     d = Array4T2RDesign(synapse=SYN, rows=2, cols=3)
     w = np.array([["-1", "-1", "-1"], ["+1", "+1", "+1"]], dtype=object)
     # y = (+2, −2): κ = 2 pulses for T_up; x = (+1, 0, −1): ΔW = y·x
-    res = run_update(update_circuit(d, w, FIT, scheme="sgd", errors=np.array([2.0, -2.0]),
-                                    inputs=np.array([1, 0, -1]), seed=4), FIT)
+    res = run_update(d, update_circuit(d, w, FIT, scheme="sgd", errors=np.array([2.0, -2.0]),
+                                    inputs=np.array([1, 0, -1]), seed=4), FIT, engine=engine)
     assert res.plan.slot_of_column.tolist() == [0, 0, 0]
     assert res.final_weights[:, 1].tolist() == ["-1", "+1"]  # x = 0: untouched
     assert res.final_weights[1, 2] == "+1" and res.final_weights[0, 2] == "-1"  # ΔW pushes outward
@@ -85,12 +87,12 @@ def test_sgd_scheme_updates_all_cells_in_parallel() -> None:
 
 
 @pytest.mark.ngspice
-def test_section_4_4_examples_within_3_sigma() -> None:
+def test_section_4_4_examples_within_3_sigma(engine: Any) -> None:
     # Example 1: W = −1, ΔW = 1.5 (κ = 1, ν = 0.5): +1 with P_sw1(T_up)·P_sw2(0.5·T_up)
     # (eq. 27), 0 (0w or 0s) with 1 − P_sw2 (eq. 26). Example 2: W = 0w, ΔW = −0.5: −1 with
     # P_sw1(0.5·T_up). 200 independent simulated cells each.
     n = 200
-    ex1 = repeat_cell_update(SYN, "-1", 1.5, FIT, n=n, seed=100)
+    ex1 = repeat_cell_update(SYN, "-1", 1.5, FIT, n=n, seed=100, engine=engine)
     p1, p2 = ex1.p_switch_model
     for label, p in (("+1", p1 * p2), ("0w", p1 * (1 - p2)), ("0s", (1 - p1) * p2)):
         sigma = np.sqrt(p * (1 - p) / n)
@@ -98,7 +100,7 @@ def test_section_4_4_examples_within_3_sigma() -> None:
     zero = ex1.fraction("0w") + ex1.fraction("0s")
     assert abs(zero - (1 - p2)) < 3 * np.sqrt(p2 * (1 - p2) / n)
     assert 0.1 < p2 < 0.9 and p1 > 0.7
-    ex2 = repeat_cell_update(SYN, "0w", -0.5, FIT, n=n, seed=200)
+    ex2 = repeat_cell_update(SYN, "0w", -0.5, FIT, n=n, seed=200, engine=engine)
     q = ex2.p_switch_model[0]
     assert ex2.p_switch_model[1] == 0.0  # MTJ2 is not driven
     assert abs(ex2.fraction("-1") - q) < 3 * np.sqrt(q * (1 - q) / n)

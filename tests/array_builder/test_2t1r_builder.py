@@ -29,7 +29,7 @@ from spinspice.array_builder.synapse_2t1r import (
 from spinspice.array_builder.synapse_4t2r import Synapse4T2RDesign
 from spinspice.errors import NetlistError, ParameterError
 from spinspice.netlists.circuit import CellArray, Pwl, VoltageSource
-from spinspice.netlists.render import render_circuit
+from spinspice.netlists.job import make_job
 from spinspice.netlists.technology import MosfetTechnology
 from spinspice.spintronic_cells.fit import shipped_fit
 
@@ -62,7 +62,7 @@ def test_builder_emits_data_and_reference_cells(m: int, n: int) -> None:
     w = random_binary_weights(m, n, 0)
     c = array_circuit(d, w, "ff", np.ones(n, dtype=int))
     arr = next(e for e in c.elements if isinstance(e, CellArray))
-    body = render_circuit(c).body
+    body = make_job(c, key="test").deck.body
     cells = [ln for ln in body.splitlines() if ln.startswith("XA_")]
     segs = [ln for ln in body.splitlines() if ln.startswith("RA_")]
     assert len(cells) == (m + 2) * (n + 2)
@@ -159,7 +159,7 @@ def test_update_schedule_and_gates() -> None:
     assert isinstance(en2, Pwl) and max(v for _, v in en2.points) == 1.0  # NMOS on: -1
     assert srcs["Ven_1"].waveform.__class__.__name__ == "Dc"  # row 1 never goes to -1
     assert srcs["Vu_2"].waveform.__class__.__name__ == "Dc"  # idle column
-    body = render_circuit(ud.circuit).body
+    body = make_job(ud.circuit, key="test").deck.body
     assert body.count("\nXmtj_") == 6 and body.count("\nXA_") == 6
     all_cols = update_circuit(d, w, sign, 1e-9, fit=shipped_fit(), seed=3, skip_idle_columns=False)
     assert all_cols.columns == (1, 2, 3)

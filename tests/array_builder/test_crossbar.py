@@ -22,7 +22,7 @@ from spinspice.array_builder.crossbar import (
 )
 from spinspice.array_builder.crossbar_spice import network_circuit, update_transient_circuit
 from spinspice.errors import ParameterError
-from spinspice.netlists.render import render_circuit
+from spinspice.netlists.job import make_job
 from spinspice.spintronic_cells.fit import DirectionFit
 
 
@@ -87,14 +87,14 @@ def test_network_has_every_element_and_renders(arch: str, m: int, n: int) -> Non
     assert net.res_a.size == per_cell * m * n + periphery
     assert (net.res_kind == K_MTJ).sum() == m * n
     assert (net.res_kind == K_ACC).sum() == (m * n if arch == "1t1r" else 0)
-    body = render_circuit(network_circuit(net)).body
+    body = make_job(network_circuit(net), key="test").deck.body
     assert sum(ln.startswith("Rmtj") for ln in body.splitlines()) == m * n
     assert f"Rmtj{m}_{n} r{m}_{n} " in body  # the far cell exists
-    body_b = render_circuit(network_circuit(net, mtj="behavioural")).body
+    body_b = make_job(network_circuit(net, mtj="behavioural"), key="test").deck.body
     assert "Xmtj1_1 " in body_b and ".subckt mtj_stt" in body_b
     phases = write_schedule(d, x, delta, "2phase")
     plan = update_transient_circuit(d, phases, st, replicas=2, seed=3)
-    assert render_circuit(plan.circuit).body.count("\nXk1_") == m * n
+    assert make_job(plan.circuit, key="test").deck.body.count("\nXk1_") == m * n
     assert len(plan.draws.l_ap2p) == 2 * m * n
 
 

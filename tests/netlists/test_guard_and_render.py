@@ -32,7 +32,7 @@ from spinspice.netlists.guard import (
     check_text,
     render_control,
 )
-from spinspice.netlists.render import render_circuit
+from spinspice.netlists.job import make_job
 
 
 def divider(**changes: object) -> Circuit:
@@ -57,13 +57,13 @@ def divider(**changes: object) -> Circuit:
 
 
 def test_render_golden_divider() -> None:
-    text = render_circuit(divider()).text()
+    text = make_job(divider(), key="test").deck.text()
     golden = Path(__file__).with_name("golden") / "divider.cir"
     assert text.replace("spinspice 0.1.0", "spinspice VERSION") == golden.read_text()
 
 
 def test_every_deck_sets_klu_and_our_control_block() -> None:
-    text = render_circuit(divider()).text(num_threads=2)
+    text = make_job(divider(), key="test").deck.text(num_threads=2)
     assert ".options klu" in text.splitlines()[2]
     assert text.count(".control") == 1
     assert "set num_threads=2" in text
@@ -138,7 +138,9 @@ def test_control_block_is_ours_only() -> None:
     with pytest.raises(NetlistError):
         ControlSettings(num_threads=0)
     with pytest.raises(NetlistError):
-        ControlSettings(osdi=(Path("/tmp/a b.osdi"),))
+        ControlSettings(osdi=("osdi/a b.osdi",))
+    with pytest.raises(NetlistError):
+        ControlSettings(osdi=("../a.osdi",))
     with pytest.raises(NetlistError):
         assemble("t\n.control\nshell id\n.endc\n", ControlSettings())
 
@@ -153,7 +155,7 @@ def test_model_library_with_control_block_rejected(tmp_path: Path) -> None:
     with pytest.raises(NetlistError):
         check_model_library(nested)
     with pytest.raises(NetlistError):
-        render_circuit(divider(libraries=(LibraryRef(nested, "tt"),)))
+        make_job(divider(libraries=(LibraryRef(nested, "tt"),)), key="test")
     crlf = tmp_path / "crlf.lib"
     crlf.write_bytes(b".model n1 nmos level=1\r\n")
     with pytest.raises(NetlistError, match="CRLF"):
@@ -180,7 +182,7 @@ def test_transient_and_waveforms_render() -> None:
         saves=(),
         analyses=(Transient(1e-11, 2e-9),),
     )
-    text = render_circuit(c).text()
+    text = make_job(c, key="test").deck.text()
     assert "V1 in 0 PULSE(0.0e+00 1.0e+00 0.0e+00 1.0e-11 1.0e-11 1.0e-09 2.0e-09)" in text
     assert "V2 in2 0 PWL(0.0e+00 0.0e+00 1.0e-09 5.0e-01)" in text
     assert ".tran 1.0e-11 2.0e-09" in text

@@ -247,7 +247,7 @@ def train(**opts: Any) -> None:
     Units are SI: seconds (--t-up), volts (--v-up), kelvin (--temperature), radians
     (--theta0); rates and RSDs are fractions. Runs are reproducible from --seed.
     """
-    from spinspice.cli import handle_errors
+    from spinspice.cli._common import handle_errors
 
     handle_errors(_run)(**opts)
 
@@ -255,7 +255,7 @@ def train(**opts: Any) -> None:
 def _run(**o: Any) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from spinspice.cli import _console, _prepare_output
+    from spinspice.cli._common import _console, _prepare_output
     from spinspice.errors import ParameterError
     from spinspice.training.data import load_dataset
     from spinspice.training.loop import EpochRecord, TrainingConfig, TrainingResult, net_spec

@@ -1,7 +1,7 @@
 """`spinspice sneak`: sneak-path extraction per write phase of a seed 002 crossbar.
 
 Parses options and delegates to :func:`spinspice.analysis.sneak.analyse`; toolkit errors
-become one-line messages with exit code 2 (``spinspice.cli.handle_errors``).
+become one-line messages with exit code 2 (``spinspice.cli._common.handle_errors``).
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def sneak(
     plot_path: Path | None,
 ) -> None:
     """Voltage, current and false-switching probability of every cell in every write phase."""
-    from spinspice.cli import _prepare_output, handle_errors
+    from spinspice.cli._common import _prepare_output, handle_errors
 
     @handle_errors
     def run() -> None:

@@ -5,14 +5,21 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from spinspice.cli import (
+if TYPE_CHECKING:
+    from spinspice.spintronic_cells.fit import BehaviouralFit
+
+from spinspice.analysis.registry import names
+from spinspice.cli._common import (
     EXIT_FAILED_CHECK,
     _console,
     _prepare_output,
+    fit_option,
     handle_errors,
+    load_device_fit,
     make_backend,
     simulator_options,
     technology_options,
@@ -44,28 +51,29 @@ def _int_list(text: str, what: str) -> list[int]:
 
 
 def _array_design(
-    cell: str, rows: int, cols: int, config: Path | None, models: Path | None, corner: str | None
+    cell: str,
+    rows: int,
+    cols: int,
+    config: Path | None,
+    models: Path | None,
+    corner: str | None,
+    fit: BehaviouralFit,
 ) -> object:
-    from spinspice.array_builder.array_4t2r import Array4T2RDesign
-    from spinspice.array_builder.synapse_4t2r import Synapse4T2RDesign
+    """The registered family's design at this size, technology and device fit."""
+    from spinspice.analysis.registry import DesignSpec, get
     from spinspice.netlists.technology import load_technology
 
     tech = load_technology(config, models=models, corner=corner)
-    if cell == "4t2r":
-        return Array4T2RDesign(synapse=Synapse4T2RDesign(technology=tech), rows=rows, cols=cols)
-    from spinspice.array_builder.array_2t1r import Array2T1RDesign
-    from spinspice.array_builder.synapse_2t1r import Synapse2T1RDesign
-
-    return Array2T1RDesign(synapse=Synapse2T1RDesign(technology=tech), rows=rows, cols=cols)
+    return get(cell).make_design(DesignSpec(rows=rows, cols=cols, technology=tech, fit=fit))
 
 
 @click.command("corners")
 @click.option(
     "--cell",
-    type=click.Choice(["4t2r", "2t1r"]),
+    type=click.Choice(names("corners")),
     default="4t2r",
     show_default=True,
-    help="Synapse cell.",
+    help="Synapse cell family (from the family registry).",
 )
 @click.option("--rows", type=click.IntRange(1, 1024), required=True, help="Array rows M.")
 @click.option("--cols", type=click.IntRange(1, 1024), required=True, help="Array columns N.")
@@ -114,6 +122,7 @@ def _array_design(
     default=None,
     help="Output of --sweep (size,max_abs_error_lsb,worst_row,decodes,why).",
 )
+@fit_option
 @technology_options
 @simulator_options
 @handle_errors
@@ -127,6 +136,7 @@ def corners(
     plot_path: Path | None,
     sweep: str | None,
     sweep_csv: Path | None,
+    fit_path: Path | None,
     models: Path | None,
     corner: str | None,
     config: Path | None,
@@ -142,27 +152,25 @@ def corners(
     the stochastic update against the fitted MTJ law, settling latency (s) and energy (J).
     [M,1] is the worst case (seed 001 §5.2.1). Exit code 1 if any check fails.
     """
+    from spinspice.analysis.registry import get
     from spinspice.analysis.tables import write_csv
-    from spinspice.spintronic_cells.fit import shipped_fit
 
+    family = get(cell, "corners")
     out = _prepare_output(csv_path)
     plot_out = _prepare_output(plot_path)
     sweep_out = _prepare_output(sweep_csv)
     sizes = _int_list(sweep, "--sweep") if sweep else []
     if sweep_csv and not sweep:
         raise click.BadParameter("--sweep-csv needs --sweep", param_hint="--sweep-csv")
+    if sizes and family.decode_sweep is None:
+        raise click.BadParameter(
+            f"--sweep is implemented for --cell {', '.join(names('sweep'))}", param_hint="--sweep"
+        )
     sim = make_backend(backend, timeout_s, threads, keep_run_dir)
-    ops = ("ff", "bp", "update") if op == "all" else (op,)
-    design = _array_design(cell, rows, cols, config, models, corner)
-    fit = shipped_fit()
-    if cell == "4t2r":
-        from spinspice.analysis.corners import check_corners
-
-        df = check_corners(design, fit, operations=ops, seed=seed, backend=sim)  # type: ignore[arg-type]
-    else:
-        from spinspice.analysis.corners_2t1r import check_corners_2t1r
-
-        df = check_corners_2t1r(design, fit, operations=ops, seed=seed, backend=sim)  # type: ignore[arg-type]
+    ops = family.corner_operations if op == "all" else (op,)
+    fit = load_device_fit(cell, fit_path)
+    design = _array_design(cell, rows, cols, config, models, corner, fit)
+    df = family.run_corners(design, fit, operations=ops, seed=seed, engine=sim)
     assert out is not None
     write_csv(df, out)
     con = _console()
@@ -181,17 +189,14 @@ def corners(
     ]
     con.print(df[show].to_string(index=False))
     failed = not bool(df["passed"].all())
-    if plot_out is not None:
-        _plot_worst_corner(cell, design, seed, sim, plot_out)
-    if sizes:
-        from spinspice.analysis.corners import decode_sweep
+    if plot_out is not None and family.plot_worst_corner is not None:
+        family.plot_worst_corner(design, seed, sim, plot_out)
+    if sizes and family.decode_sweep is not None:
 
         def make(n: int) -> object:
-            return _array_design(cell, n, n, config, models, corner)
+            return _array_design(cell, n, n, config, models, corner, fit)
 
-        if cell != "4t2r":
-            raise click.BadParameter("--sweep is implemented for --cell 4t2r", param_hint="--sweep")
-        sw = decode_sweep(make, sizes, seed=seed, backend=sim)
+        sw = family.decode_sweep(make, sizes, seed=seed, engine=sim)
         if sweep_out is not None:
             write_csv(sw, sweep_out)
         con.print(sw.to_string(index=False))
@@ -215,37 +220,13 @@ def corners(
     con.print(f"[green]PASS[/]: all {len(df)} corner checks")
 
 
-def _plot_worst_corner(cell: str, design: object, seed: int, sim: object, target: Path) -> None:
-    import numpy as np
-
-    from spinspice.analysis.array_ops import plot_waveforms
-
-    cols: int = design.cols  # type: ignore[attr-defined]
-    rows: int = design.rows  # type: ignore[attr-defined]
-    x = np.zeros(cols, dtype=int)
-    x[0] = 1
-    if cell == "4t2r":
-        from spinspice.analysis.array_ops import run_array_op
-        from spinspice.analysis.corners import corner_weights
-
-        w = corner_weights(rows, cols, seed)
-        res = run_array_op(design, w, "ff", x, backend=sim)  # type: ignore[arg-type]
-    else:
-        from spinspice.analysis.array_2t1r_ops import run_2t1r_op
-        from spinspice.array_builder.array_2t1r import random_binary_weights
-
-        w = random_binary_weights(rows, cols, seed)
-        res = run_2t1r_op(design, w, "ff", x, backend=sim)  # type: ignore[arg-type]
-    plot_waveforms(res, target, title=f"{cell} feedforward, column 1 driven (corner [M,1])")
-
-
 @click.command("energy")
 @click.option(
     "--cell",
-    type=click.Choice(["4t2r", "2t1r"]),
+    type=click.Choice(names("energy")),
     default="4t2r",
     show_default=True,
-    help="Synapse cell.",
+    help="Synapse cell family (from the family registry).",
 )
 @click.option(
     "--sizes",
@@ -278,6 +259,7 @@ def _plot_worst_corner(cell: str, design: object, seed: int, sim: object, target
     default=None,
     help="PNG of energy per operation against array size.",
 )
+@fit_option
 @technology_options
 @simulator_options
 @handle_errors
@@ -288,6 +270,7 @@ def energy(
     method: str,
     csv_path: Path,
     plot_path: Path | None,
+    fit_path: Path | None,
     models: Path | None,
     corner: str | None,
     config: Path | None,
@@ -303,15 +286,23 @@ def energy(
     without the peripheral model of seed 001 Table 9.
     """
     from spinspice.analysis.energy import energy_table, plot_energy
+    from spinspice.analysis.registry import get
     from spinspice.analysis.tables import write_csv
-    from spinspice.spintronic_cells.fit import shipped_fit
 
+    family = get(cell, "energy")
+    if method not in family.energy_methods:
+        raise click.BadParameter(
+            f"--cell {cell} supports --method {', '.join(family.energy_methods)}",
+            param_hint="--method",
+        )
     out = _prepare_output(csv_path)
     plot_out = _prepare_output(plot_path)
     dims = _sizes(sizes)
     sim = make_backend(backend, timeout_s, threads, keep_run_dir)
-    designs = [_array_design(cell, m, n, config, models, corner) for m, n in dims]
-    df = energy_table(designs, shipped_fit(), seed=seed, backend=sim, method=method)
+    fit = load_device_fit(cell, fit_path)
+    designs = [_array_design(cell, m, n, config, models, corner, fit) for m, n in dims]
+    assert family.energy is not None
+    df = energy_table(family.energy, designs, fit, seed=seed, engine=sim, method=method)
     assert out is not None
     write_csv(df, out)
     if plot_out is not None:

@@ -1,0 +1,130 @@
+"""``spinspice device``: single-MTJ switching probability and the behavioural-model fit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from spinspice.cli._common import (
+    _console,
+    _prepare_output,
+    handle_errors,
+    make_backend,
+    simulator_options,
+)
+
+
+def _widths(text: str) -> list[float]:
+    try:
+        values = [float(w) for w in text.split(",") if w.strip()]
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r}: give comma-separated pulse widths in seconds, e.g. 0.5e-9,1e-9,2e-9"
+        ) from None
+    if not values or any(not (v > 0 and v < 1) for v in values):
+        raise click.BadParameter("pulse widths must be > 0 and < 1 s")
+    return values
+
+
+@click.group()
+def device() -> None:
+    """Single-MTJ physics: switching probability and the behavioural-model fit."""
+
+
+@device.command("psw")
+@click.option("--preset", default="seed001-device-c", show_default=True,
+              help="Device parameter preset (seed 001 Table 3 device C).")
+@click.option("--from", "from_state", type=click.Choice(["AP", "P"]), required=True,
+              help="Start state; the pulse polarity is the one that switches it.")
+@click.option("--voltage", type=click.FloatRange(min=0.0, min_open=True), required=True,
+              help="Pulse amplitude straight across the MTJ, in volts (> 0).")
+@click.option("--widths", required=True,
+              help="Comma-separated pulse widths in seconds, e.g. 0.5e-9,1e-9,2e-9.")
+@click.option("--model", type=click.Choice(["analytic", "analytic-hc", "thermal", "precessional",
+              "llg", "spice"]), default="analytic", show_default=True,
+              help="Switching model: closed forms, LLG Monte Carlo, or the fitted behavioural "
+              "model simulated in ngspice.")
+@click.option("--trials", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True,
+              help="Trials (llg) or simulated instances (spice, at most 5000).")
+@click.option("--temperature", type=click.FloatRange(260.0, 373.0), default=None,
+              help="Temperature in kelvin (260-373 K, seed 001 Table 7); default: the preset's.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (llg, spice).")
+@click.option("--fit", "fit_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Behavioural fit JSON for --model spice (default: shipped fit).")
+@click.option("--mtj-model", type=click.Choice(["behavioural", "osdi"]), default="behavioural",
+              show_default=True, help="For --model spice: B-source subcircuit or Verilog-A/OSDI.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Output: width_s,psw,psw_low,psw_high,model,from_state,voltage_V,"
+              "temperature_K,trials (widths in s).")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="PNG: P_sw against width (and the switching-time histogram "
+              "for llg/spice).")
+@click.option("--draws", "draws_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="For --model spice: CSV of every instance's random draw "
+              "(theta in rad, thresholds) and switching time (s).")
+@simulator_options
+@handle_errors
+def device_psw(preset: str, from_state: str, voltage: float, widths: str, model: str,
+               trials: int, temperature: float | None, seed: int, fit_path: Path | None,
+               mtj_model: str, csv_path: Path, plot_path: Path | None,
+               draws_path: Path | None, backend: str, timeout_s: float, threads: int,
+               keep_run_dir: bool) -> None:
+    """Switching probability P_sw of one MTJ versus pulse width (writes a CSV table)."""
+    import numpy as np
+
+    from spinspice.analysis.device import draws_table, plot_psw, psw_table
+    from spinspice.analysis.tables import write_csv
+    from spinspice.spintronic_cells.fit import load_fit, shipped_fit
+    from spinspice.spintronic_cells.presets import get_preset
+
+    out = _prepare_output(csv_path)
+    plot_out = _prepare_output(plot_path)
+    draws_out = _prepare_output(draws_path)
+    if draws_out is not None and model != "spice":
+        raise click.BadParameter("--draws needs --model spice", param_hint="--draws")
+    params = get_preset(preset)
+    fit = None
+    if model == "spice":
+        fit = load_fit(fit_path) if fit_path else shipped_fit(preset)
+    df = psw_table(params, from_state=from_state, voltage_V=voltage,  # type: ignore[arg-type]
+                   widths_s=np.asarray(_widths(widths)), model=model, trials=trials,
+                   temperature_K=temperature, seed=seed, fit=fit,
+                   mtj_kind=mtj_model,  # type: ignore[arg-type]
+                   engine=make_backend(backend, timeout_s, threads, keep_run_dir))
+    assert out is not None
+    write_csv(df, out)
+    if plot_out is not None:
+        plot_psw(df, plot_out)
+    if draws_out is not None:
+        write_csv(draws_table(df), draws_out)
+    _console().print(df[["width_s", "psw", "psw_low", "psw_high"]].to_string(index=False))
+    _console().print(f"wrote {out}" + (f" and {plot_out}" if plot_out else ""))
+
+
+@device.command("fit")
+@click.option("--preset", default="seed001-device-c", show_default=True, help="Device preset.")
+@click.option("--trials", type=click.IntRange(100, 200_000), default=5000, show_default=True,
+              help="Monte Carlo trials per voltage and direction.")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="Output JSON (versioned, with provenance and residuals).")
+@handle_errors
+def device_fit(preset: str, trials: int, seed: int, out_path: Path) -> None:
+    """Fit the behavioural MTJ model to the LLG Monte Carlo (both directions)."""
+    from spinspice.analysis.tables import write_atomic
+    from spinspice.spintronic_cells.fit import fit_behavioural
+    from spinspice.spintronic_cells.presets import get_preset
+
+    out = _prepare_output(out_path)
+    fit = fit_behavioural(get_preset(preset), preset=preset, n_trials=trials, seed=seed)
+    assert out is not None
+    write_atomic(out, lambda p: p.write_text(fit.to_json()))
+    for d in (fit.ap_to_p, fit.p_to_ap):
+        _console().print(
+            f"{d.direction}: C = {d.c_As:.4g} A*s, I_c = {d.ic_A * 1e6:.1f} uA, "
+            f"theta0 = {d.theta0_rad:.3f} rad, CDF error rms {d.rms_cdf_error:.3f} "
+            f"max {d.max_cdf_error:.3f}"
+        )
+    _console().print(f"t_sw = {fit.tsw_s * 1e12:.1f} ps; wrote {out}")
+
