@@ -421,6 +421,15 @@ TEMPLATE_SUBCIRCUITS: dict[str, frozenset[str]] = {
     "she_mtj_behavioural.j2": frozenset({"rhm", "rp", "tmr0", "vh", "isat", "tau", "eps"}),
     "maap_ota.j2": frozenset({"gm", "imax", "iq", "ro", "cin", "cout"}),
     "maap_isrc.j2": frozenset({"idc"}),
+    "dw_synapse_behavioural.j2": frozenset(
+        {"rtrack", "gp", "gap", "kx", "ith", "eps", "ws", "x0"}
+    ),
+    "dw_racetrack_behavioural.j2": frozenset(
+        {"rw", "gp", "gap", "kd", "ith", "eps", "ws", "dmax", "span", "es", "d0"}
+    ),
+    "dw_vccs.j2": frozenset({"gm"}),
+    "dw_readout.j2": frozenset({"vmid", "rout", "k", "ri"}),
+    "dw_offset_readout.j2": frozenset({"vmid", "rout", "ri"}),
 }
 
 
