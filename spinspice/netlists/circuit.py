@@ -418,7 +418,9 @@ TEMPLATE_SUBCIRCUITS: dict[str, frozenset[str]] = {
             "s0",
         }
     ),
-    "she_mtj_behavioural.j2": frozenset({"rhm", "rp", "tmr0", "vh", "isat", "tau", "eps"}),
+    "she_mtj_behavioural.j2": frozenset(
+        {"rhm", "fb", "rp", "tmr0", "vh", "isat", "tau", "eps"}
+    ),
     "maap_ota.j2": frozenset({"gm", "imax", "iq", "ro", "cin", "cout"}),
     "maap_isrc.j2": frozenset({"idc"}),
     "dw_synapse_behavioural.j2": frozenset(
@@ -428,8 +430,8 @@ TEMPLATE_SUBCIRCUITS: dict[str, frozenset[str]] = {
         {"rw", "gp", "gap", "kd", "ith", "eps", "ws", "dmax", "span", "es", "d0"}
     ),
     "dw_vccs.j2": frozenset({"gm"}),
-    "dw_readout.j2": frozenset({"vmid", "rout", "k", "ri"}),
-    "dw_offset_readout.j2": frozenset({"vmid", "rout", "ri"}),
+    "dw_readout.j2": frozenset({"vmid", "gain", "rout", "k", "ri"}),
+    "dw_offset_readout.j2": frozenset({"vmid", "gain", "rout", "ri"}),
 }
 
 

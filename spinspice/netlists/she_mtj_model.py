@@ -31,6 +31,7 @@ def model_params(p: SheMtjParams) -> dict[str, float]:
     """Parameters of both implementations (R_P and I_sat are per-instance defaults)."""
     return {
         "rhm": p.r_hm_ohm,
+        "fb": p.hm_split,
         "rp": p.r_p_ohm,
         "tmr0": p.tmr0,
         "vh": p.v_half_V,

@@ -28,7 +28,7 @@ The MTJ conductance is linear in m (Slonczewski, G ∝ 1 + P² cos θ):
 Conventions fixed here for every SHE-MTJ circuit of spinspice:
 
 * terminals: ``a`` = HM input end, ``b`` = HM constant end, ``t`` = MTJ top (output);
-  the MTJ stack sits on the middle node ``h`` of the HM (two halves of R_HM / 2);
+  the MTJ stack sits on the HM node ``h``, (1 − f_b) R_HM from ``a`` and f_b R_HM from ``b``;
 * positive I_HM flows a → h (into the input terminal) and drives m → +1 = parallel
   (low resistance); negative drives m → −1 = antiparallel.
 
@@ -78,6 +78,10 @@ class SheMtjParams:
     hm_length_m, hm_width_m, hm_thickness_m:
         HM strip length (between the input and constant terminals), width w and thickness
         t_HM, m.
+    hm_split:
+        Fraction f_b of R_HM between the MTJ and the constant terminal (where the pillar sits
+        along the strip). The MTJ read current and the input current share this part, so it
+        shifts the MTJ bias by f_b R_HM I_in.
     ms_A_per_m:
         FL saturation magnetisation M_s, A/m.
     t_fl_m:
@@ -104,6 +108,7 @@ class SheMtjParams:
     hm_length_m: float
     hm_width_m: float
     hm_thickness_m: float
+    hm_split: float
     ms_A_per_m: float
     t_fl_m: float
     hk_A_per_m: float
@@ -120,6 +125,7 @@ class SheMtjParams:
         _check("rho_hm_ohm_m", self.rho_hm_ohm_m, 0.0, 1e-3)
         for name in ("hm_length_m", "hm_width_m", "hm_thickness_m", "t_fl_m"):
             _check(name, getattr(self, name), 0.0, 1e-5)
+        _check("hm_split", self.hm_split, 0.0, 0.99)
         _check("ms_A_per_m", self.ms_A_per_m, 0.0, 1e7)
         _check("hk_A_per_m", self.hk_A_per_m, 0.0, 1e7)
         _check("xi_fl", self.xi_fl, 0.0, 100.0)
@@ -171,6 +177,7 @@ SHE_MTJ_PRESETS: dict[str, SheMtjParams] = {
         hm_length_m=60e-9,
         hm_width_m=45e-9,
         hm_thickness_m=5e-9,
+        hm_split=0.1,
         ms_A_per_m=1.0e6,
         t_fl_m=1.0e-9,
         hk_A_per_m=1.0e4,
@@ -186,7 +193,9 @@ SHE_MTJ_PRESETS: dict[str, SheMtjParams] = {
             "Ms = 1 MA/m. OUR CHOICES (not in the seed): t_F = 1 nm, H_k = 10 kA/m "
             "(in-plane shape anisotropy of a small ellipse), xi_FL = 1 (field-like = "
             "damping-like torque, spin-swapping regime of seed 003 ref. [9]), R_P = 4.7 kOhm "
-            "(RA = 10 Ohm*um^2 on the 60 x 45 nm ellipse), V_h = 0.5 V, tau_m = 0.1 ns "
+            "(RA = 10 Ohm*um^2 on the 60 x 45 nm ellipse), f_b = 0.1 (MTJ next to the "
+            "constant contact: keeps the input current out of the MTJ read path), "
+            "V_h = 0.5 V, tau_m = 0.1 ns "
             "(well inside the 0.6 ns operation)."
         ),
     ),

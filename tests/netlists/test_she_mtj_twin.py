@@ -66,10 +66,10 @@ def test_dc_transfer_agrees_and_follows_the_device_law(osdi: Path) -> None:
     np.testing.assert_allclose(i_o, i_b, rtol=1e-6, atol=1e-12)
     m = dc["v(xb1.m)"]
     va = dc["v(v-sweep)"]
-    # KCL at the HM middle node h: (V(a) - V(h))/r2 + I_read = V(h)/r2
-    r2 = P.r_hm_ohm / 2
-    v_h = (va + i_b * r2) / 2
-    i_hm = (va - v_h) / r2
+    # KCL at the HM node h under the MTJ: (V(a) - V(h))/ra + I_read = V(h)/rb
+    ra, rb = P.r_hm_ohm * (1 - P.hm_split), P.r_hm_ohm * P.hm_split
+    v_h = (va / ra + i_b) / (1 / ra + 1 / rb)
+    i_hm = (va - v_h) / ra
     np.testing.assert_allclose(
         m, m_equilibrium(P, i_hm, i_sat_A=1.1 * P.i_sat_A), atol=2e-3
     )  # SPICE reltol 1e-3

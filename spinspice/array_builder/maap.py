@@ -1,0 +1,560 @@
+"""SHE-MTJ Multiply-Accumulate-Activate-Pool (MAAP) sets of seed 003 as simulation jobs.
+
+Seed 003 §2.2–3 describes four circuits in words; this module is our design of each
+(documented with a schematic in ``docs/maap.md``). Conventions of every circuit here:
+
+* SHE-MTJ terminals (a, b, t) = HM input, HM constant end (ground), MTJ top; positive
+  HM current (into ``a``) drives the free layer towards P (``spintronic_cells.she_mtj``).
+* Values are *products* w·x in units of one "unit product"; the DAC gives the OTA input
+  ``v_unit_V`` per unit product, the OTA turns it into ``i_unit_A`` per unit product.
+
+Circuits
+--------
+**Cell** (:func:`cell_elements`): reference resistor R_ref from V_dd to the divider node d,
+SHE-MTJ from d into its HM (the divider), CMOS inverter reading d, and a feedback resistor
+R_f from the inverter output back to d. The feedback holds d near the inverter's switching
+point, so the output is V_o ≈ V_M + R_f (V_M G(m) − (V_dd − V_M)/R_ref): linear in the MTJ
+conductance, which is linear in the HM current until the free layer saturates. The cell
+is non-inverting (more HM current → lower MTJ resistance → higher output).
+
+**Weighted inputs** (:func:`ota_elements`): one DAC voltage source per product feeding a
+behavioural OTA (``templates/maap_ota.j2``: tanh-limited transconductance, bias current,
+output resistance, input/output capacitance, supply current) whose output current sums
+on the low-impedance HM input of the first cell.
+
+**ReLU activation pair** (:func:`relu_pair_elements`): cell 1 sums the window's currents;
+its output drives a coupling OTA referred to ``v_mid`` (cell 1's output at zero input)
+into the HM of cell 2, together with a bias current source pulling ``i_bias_A`` (= the
+nominal I_sat) out of that HM. At zero input cell 2 sits exactly at its lower saturation
+knee, so negative sums give the same low output (ReLU = 0) and positive sums rise
+linearly: ReLU(s), saturating at the full scale.
+
+**Winner-take-all** (:func:`wta_elements`): one NMOS source follower per activation pair,
+sources joined on the output node, one tail current source to V_ss. The follower with the
+highest gate carries (nearly) all the tail current and sets the output
+V_out ≈ max_p V_o2,p − V_GS: max-pool(ReLU(·)). Each follower drain has its own 0 V source,
+so the winner is read from the simulated drain currents.
+
+Transistor threshold variation enters as a DC offset source in series with each gate
+(an exact equivalent of a V_th shift for the gate drive).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from spinspice.errors import ParameterError
+from spinspice.netlists import she_mtj_model as sm
+from spinspice.netlists.circuit import (
+    GROUND,
+    Circuit,
+    Dc,
+    DcSweep,
+    Element,
+    Mosfet,
+    OperatingPoint,
+    Pwl,
+    Resistor,
+    Save,
+    SubcktInstance,
+    TemplateSubcircuit,
+    Transient,
+    VoltageSource,
+    Waveform,
+)
+from spinspice.netlists.job import Job, make_job
+from spinspice.netlists.technology import MosfetTechnology
+from spinspice.spintronic_cells.she_mtj import (
+    SheMtjDraws,
+    SheMtjParams,
+    SheMtjVariation,
+    draw_variation,
+    get_she_preset,
+)
+
+OTA = "maap_ota"
+ISRC = "maap_isrc"
+#: Transistors per cell (inverter NMOS, PMOS) and per window (two cells + one follower).
+FETS_PER_CELL = 2
+FETS_PER_WINDOW = 2 * FETS_PER_CELL + 1
+MTJS_PER_WINDOW = 2
+
+
+def _default_tech() -> MosfetTechnology:
+    return MosfetTechnology.default()
+
+
+def _default_she() -> SheMtjParams:
+    return get_she_preset("seed003")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MaapDesign:
+    """Every element value of a MAAP set (SI units); ``docs/maap.md`` explains each choice.
+
+    Parameters
+    ----------
+    she:
+        SHE-MTJ parameters (preset ``seed003``).
+    technology:
+        MOSFET models (bundled 28 nm-class cards at V_dd = 1 V by default).
+    mtj_model:
+        ``behavioural`` (B-sources) or ``osdi`` (the Verilog-A twin; needs ``osdi_path``).
+    vdd_V, vss_V:
+        Supply and the negative rail of the WTA tail source, V.
+    r_ref_ohm:
+        Divider reference resistor, Ω (centres the cell output at zero input).
+    r_f_ohm:
+        Inverter feedback resistor, Ω (sets the cell gain).
+    wn_m, wp_m, l_m:
+        Inverter NMOS/PMOS widths and length, m.
+    i_unit_A:
+        OTA output current per unit product, A.
+    v_unit_V:
+        DAC voltage per unit product, V.
+    ota_imax_A, ota_iq_A, ota_ro_ohm, ota_cin_F, ota_cout_F:
+        Input OTAs: tanh current limit, bias current, output resistance, capacitances.
+    gm_c_S:
+        Transconductance of the coupling OTA between the two cells of a pair, S.
+    v_mid_V:
+        Cell-1 output at zero input (the coupling OTA's reference), V — trimmed by
+        :func:`spinspice.analysis.maap.trim_design`.
+    i_bias_A:
+        Bias current pulled out of the cell-2 HM, A (nominal I_sat: ReLU knee at 0).
+    wta_w_m, wta_l_m:
+        WTA follower width and length, m.
+    i_tail_A:
+        WTA tail current, A.
+    t_op_s:
+        Duration of one MAAP operation, s (seed 003: 0.6 ns).
+    t_edge_s:
+        Input transition time between operations, s.
+    """
+
+    she: SheMtjParams = field(default_factory=_default_she)
+    technology: MosfetTechnology = field(default_factory=_default_tech)
+    mtj_model: sm.SheModelKind = "behavioural"
+    vdd_V: float = 1.0
+    vss_V: float = -0.5
+    r_ref_ohm: float = 6.3e3
+    r_f_ohm: float = 40e3
+    wn_m: float = 200e-9
+    wp_m: float = 300e-9
+    l_m: float = 30e-9
+    i_unit_A: float = 15e-6
+    v_unit_V: float = 0.1
+    ota_imax_A: float = 150e-6
+    ota_iq_A: float = 1e-6
+    ota_ro_ohm: float = 10e6
+    ota_cin_F: float = 1e-15
+    ota_cout_F: float = 0.5e-15
+    gm_c_S: float = 0.6e-3
+    v_mid_V: float = 0.554
+    i_bias_A: float = 0.0
+    wta_w_m: float = 1e-6
+    wta_l_m: float = 30e-9
+    i_tail_A: float = 20e-6
+    t_op_s: float = 0.6e-9
+    t_edge_s: float = 20e-12
+
+    def __post_init__(self) -> None:
+        if self.mtj_model not in ("behavioural", "osdi"):
+            raise ParameterError(f"mtj_model must be behavioural or osdi, got {self.mtj_model!r}")
+        pos = [
+            "vdd_V",
+            "r_ref_ohm",
+            "r_f_ohm",
+            "wn_m",
+            "wp_m",
+            "l_m",
+            "i_unit_A",
+            "v_unit_V",
+            "ota_imax_A",
+            "ota_iq_A",
+            "ota_ro_ohm",
+            "ota_cin_F",
+            "ota_cout_F",
+            "gm_c_S",
+            "v_mid_V",
+            "wta_w_m",
+            "wta_l_m",
+            "i_tail_A",
+            "t_op_s",
+            "t_edge_s",
+        ]
+        for name in pos:
+            v = getattr(self, name)
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, int | float)
+                or not np.isfinite(v)
+                or v <= 0
+            ):
+                raise ParameterError(f"{name} must be a finite number > 0, got {v!r}")
+        if not self.vss_V < 0:
+            raise ParameterError(f"vss_V must be < 0, got {self.vss_V!r}")
+        if not 0 <= self.i_bias_A < 1e-2:
+            raise ParameterError(f"i_bias_A must be in [0, 10 mA), got {self.i_bias_A!r}")
+        if self.t_edge_s >= self.t_op_s / 4:
+            raise ParameterError("t_edge_s must be shorter than a quarter of t_op_s")
+
+    @property
+    def i_bias_nominal_A(self) -> float:
+        """Bias current that puts the cell-2 knee at zero input: the nominal I_sat, A."""
+        return self.she.i_sat_A
+
+    def template_subcircuits(self) -> tuple[TemplateSubcircuit, ...]:
+        """The SHE-MTJ, OTA and current-source subcircuit definitions."""
+        ota = {
+            "gm": self.i_unit_A / self.v_unit_V,
+            "imax": self.ota_imax_A,
+            "iq": self.ota_iq_A,
+            "ro": self.ota_ro_ohm,
+            "cin": self.ota_cin_F,
+            "cout": self.ota_cout_F,
+        }
+        subs = [
+            TemplateSubcircuit("maap_ota.j2", OTA, ota),
+            TemplateSubcircuit("maap_isrc.j2", ISRC, {"idc": 0.0}),
+        ]
+        if self.mtj_model == "behavioural":
+            subs.append(sm.behavioural_subcircuit(self.she))
+        return tuple(subs)
+
+
+@dataclass(frozen=True, slots=True)
+class WindowDraws:
+    """Variation factors of one window: MTJs of cell 1, 2; ΔV_th of n1, p1, n2, p2, follower."""
+
+    rp: tuple[float, float] = (1.0, 1.0)
+    isat: tuple[float, float] = (1.0, 1.0)
+    dvth_V: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+def window_draws(draws: SheMtjDraws | None, p: int) -> WindowDraws:
+    """The draws of window ``p`` from a flat draw (None: nominal devices)."""
+    if draws is None:
+        return WindowDraws()
+    m = slice(MTJS_PER_WINDOW * p, MTJS_PER_WINDOW * (p + 1))
+    f = slice(FETS_PER_WINDOW * p, FETS_PER_WINDOW * (p + 1))
+    rp, isat, dv = draws.rp_factor[m], draws.isat_factor[m], draws.dvth_V[f]
+    if rp.size != MTJS_PER_WINDOW or dv.size != FETS_PER_WINDOW:
+        raise ParameterError(f"the variation draw holds too few devices for window {p}")
+    return WindowDraws(
+        (float(rp[0]), float(rp[1])),
+        (float(isat[0]), float(isat[1])),
+        tuple(float(x) for x in dv),  # type: ignore[arg-type]
+    )
+
+
+def draw_maap(v: SheMtjVariation, windows: int, seed: int) -> SheMtjDraws:
+    """Per-device draws for a MAAP set of ``windows`` activation pairs."""
+    return draw_variation(v, MTJS_PER_WINDOW * windows, FETS_PER_WINDOW * windows, seed)
+
+
+# --------------------------------------------------------------------------- circuits
+
+
+def cell_elements(
+    d: MaapDesign,
+    prefix: str,
+    a: str,
+    out: str,
+    *,
+    rp_factor: float = 1.0,
+    isat_factor: float = 1.0,
+    dvth_n_V: float = 0.0,
+    dvth_p_V: float = 0.0,
+) -> list[Element]:
+    """One SHE-MTJ cell: HM input ``a`` (constant end grounded), output ``out``.
+
+    Internal nodes are ``{prefix}d`` (divider), ``{prefix}gn``/``{prefix}gp`` (gates
+    behind the V_th offset sources).
+    """
+    dn, gn, gp = f"{prefix}d", f"{prefix}gn", f"{prefix}gp"
+    t = d.technology
+    return [
+        sm.instance(
+            d.mtj_model,
+            f"{prefix}mtj",
+            a,
+            GROUND,
+            dn,
+            p=d.she,
+            rp_factor=rp_factor,
+            isat_factor=isat_factor,
+        ),
+        Resistor(f"R{prefix}ref", "vdd", dn, d.r_ref_ohm),
+        Resistor(f"R{prefix}f", out, dn, d.r_f_ohm),
+        # NMOS: higher V_th = lower gate drive, V(gn) = V(d) − ΔV_th,n
+        VoltageSource(f"V{prefix}tn", gn, dn, Dc(-dvth_n_V)),
+        # PMOS: higher |V_th| = lower source-gate drive, V(gp) = V(d) + ΔV_th,p
+        VoltageSource(f"V{prefix}tp", gp, dn, Dc(dvth_p_V)),
+        Mosfet(f"M{prefix}n", out, gn, GROUND, GROUND, t.nmos_model, d.wn_m, d.l_m),
+        Mosfet(f"M{prefix}p", out, gp, "vdd", "vdd", t.pmos_model, d.wp_m, d.l_m),
+    ]
+
+
+def ota_elements(prefix: str, out: str, waveform: Waveform) -> list[Element]:
+    """One weighted input: DAC source ``V{prefix}`` driving OTA ``X{prefix}`` into ``out``."""
+    vin = f"{prefix}in"
+    return [
+        VoltageSource(f"V{prefix}", vin, GROUND, waveform),
+        SubcktInstance(f"X{prefix}", ("vdd", vin, out), OTA),
+    ]
+
+
+def relu_pair_elements(
+    d: MaapDesign, prefix: str, a1: str, out: str, w: WindowDraws
+) -> list[Element]:
+    """Activation pair: cell 1 (input ``a1``) → coupling OTA + bias source → cell 2 → ``out``."""
+    o1, a2, ci = f"{prefix}o1", f"{prefix}a2", f"{prefix}ci"
+    els: list[Element] = []
+    els += cell_elements(
+        d,
+        f"{prefix}c1",
+        a1,
+        o1,
+        rp_factor=w.rp[0],
+        isat_factor=w.isat[0],
+        dvth_n_V=w.dvth_V[0],
+        dvth_p_V=w.dvth_V[1],
+    )
+    els += [
+        # coupling OTA input = V(o1) − v_mid, transconductance gm_c
+        VoltageSource(f"V{prefix}mid", o1, ci, Dc(d.v_mid_V)),
+        SubcktInstance(
+            f"X{prefix}cpl", ("vdd", ci, a2), OTA, {"gm": d.gm_c_S, "imax": 20 * d.ota_imax_A}
+        ),
+        SubcktInstance(f"X{prefix}bias", (a2, GROUND), ISRC, {"idc": d.i_bias_A}),
+    ]
+    els += cell_elements(
+        d,
+        f"{prefix}c2",
+        a2,
+        out,
+        rp_factor=w.rp[1],
+        isat_factor=w.isat[1],
+        dvth_n_V=w.dvth_V[2],
+        dvth_p_V=w.dvth_V[3],
+    )
+    return els
+
+
+def wta_elements(
+    d: MaapDesign, gates: Sequence[str], out: str, dvth_V: Sequence[float]
+) -> list[Element]:
+    """Source-follower winner-take-all: drains ``vdd`` through ``Vwd{k}`` (0 V, ammeter)."""
+    t = d.technology
+    els: list[Element] = []
+    for k, (g, dv) in enumerate(zip(gates, dvth_V, strict=True)):
+        els += [
+            VoltageSource(f"Vwd{k}", "vdd", f"wd{k}", Dc(0.0)),
+            VoltageSource(f"Vwt{k}", f"wg{k}", g, Dc(-dv)),
+            Mosfet(f"Mw{k}", f"wd{k}", f"wg{k}", out, out, t.nmos_model, d.wta_w_m, d.wta_l_m),
+        ]
+    els.append(SubcktInstance("Xtail", (out, "vss"), ISRC, {"idc": d.i_tail_A}))
+    return els
+
+
+def _supplies(d: MaapDesign) -> list[Element]:
+    return [
+        VoltageSource("Vdd", "vdd", GROUND, Dc(d.vdd_V)),
+        VoltageSource("Vss", "vss", GROUND, Dc(d.vss_V)),
+    ]
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+def _osdi(d: MaapDesign, osdi_path: Path | None) -> tuple[Path, ...]:
+    if d.mtj_model == "osdi":
+        if osdi_path is None:
+            raise ParameterError("the osdi SHE-MTJ model needs the compiled .osdi path")
+        return (osdi_path,)
+    return ()
+
+
+def _circuit(
+    d: MaapDesign, title: str, elements: list[Element], analysis: object, saves: list[Save]
+) -> Circuit:
+    models = (sm.osdi_model_card(d.she),) if d.mtj_model == "osdi" else ()
+    return Circuit(
+        title,
+        tuple(elements),
+        (analysis,),  # type: ignore[arg-type]
+        template_subcircuits=d.template_subcircuits(),
+        models=models,
+        libraries=(d.technology.library_ref(),),
+        saves=tuple(saves),
+    )
+
+
+def cell_transfer_job(
+    d: MaapDesign, *, i_max_A: float, n_points: int = 121, osdi_path: Path | None = None
+) -> Job:
+    """DC sweep of one cell: an ideal DAC+OTA sweeps the HM current over ±``i_max_A``.
+
+    Saves the output ``v(o)``, the HM input ``v(a)`` and the OTA output current via the
+    DAC voltage (``v(v-sweep)`` · gm).
+    """
+    if n_points < 3:
+        raise ParameterError("n_points must be >= 3")
+    els = _supplies(d)
+    els += ota_elements("in", "a", Dc(0.0))
+    els += cell_elements(d, "c", "a", "o")
+    v = i_max_A / (d.i_unit_A / d.v_unit_V)
+    sweep = DcSweep("Vin", -v, v, 2 * v / (n_points - 1))
+    saves = [Save("v", ("o",)), Save("v", ("a",)), Save("i", ("vdd",))]
+    c = _circuit(d, "MAAP cell transfer", els, sweep, saves)
+    return make_job(c, key="maap/transfer/cell", osdi=_osdi(d, osdi_path), meta={"family": "maap"})
+
+
+def relu_transfer_job(
+    d: MaapDesign, *, s_max: float, n_points: int = 121, osdi_path: Path | None = None
+) -> Job:
+    """DC sweep of one activation pair over sums −s_max … +s_max (unit products)."""
+    els = _supplies(d)
+    els += ota_elements("in", "a1", Dc(0.0))
+    els += relu_pair_elements(d, "p0", "a1", "o2", WindowDraws())
+    v = s_max * d.v_unit_V
+    sweep = DcSweep("Vin", -v, v, 2 * v / (n_points - 1))
+    saves = [Save("v", ("o2",)), Save("v", ("p0o1",)), Save("v", ("p0a2",))]
+    c = _circuit(d, "MAAP ReLU pair transfer", els, sweep, saves)
+    return make_job(c, key="maap/transfer/relu", osdi=_osdi(d, osdi_path), meta={"family": "maap"})
+
+
+def trim_job(d: MaapDesign, osdi_path: Path | None = None) -> Job:
+    """Operating point of one cell at zero input (its output is the pair's ``v_mid_V``)."""
+    els = _supplies(d)
+    els += ota_elements("in", "a", Dc(0.0))
+    els += cell_elements(d, "c", "a", "o")
+    c = _circuit(d, "MAAP cell trim", els, OperatingPoint(), [Save("v", ("o",))])
+    return make_job(c, key="maap/trim/cell", osdi=_osdi(d, osdi_path), meta={"family": "maap"})
+
+
+def sample_times(d: MaapDesign, n_vectors: int) -> np.ndarray:
+    """Times at which operation k is read: the end of its slot (minus one edge), s."""
+    return (np.arange(n_vectors) + 1) * d.t_op_s - d.t_edge_s
+
+
+def _maap_elements(
+    d: MaapDesign, waveforms: Sequence[Sequence[Waveform]], draws: SheMtjDraws | None
+) -> tuple[list[Element], list[Save]]:
+    """Elements of a MAAP set: ``waveforms[p][k]`` drives the DAC of window p, input k."""
+    els = _supplies(d)
+    gates: list[str] = []
+    dvth_f: list[float] = []
+    saves = [Save("v", ("out",)), Save("i", ("vdd",)), Save("i", ("vss",))]
+    for p, row in enumerate(waveforms):
+        w = window_draws(draws, p)
+        a1 = f"p{p}a1"
+        for k, wf in enumerate(row):
+            els += ota_elements(f"i{p}_{k}", a1, wf)
+            saves += [Save("i", (f"vi{p}_{k}",)), Save("v", (f"i{p}_{k}in",))]
+        els += relu_pair_elements(d, f"p{p}", a1, f"p{p}o2", w)
+        gates.append(f"p{p}o2")
+        dvth_f.append(w.dvth_V[4])
+        saves += [Save("v", (f"p{p}o2",)), Save("i", (f"vwd{p}",))]
+    els += wta_elements(d, gates, "out", dvth_f)
+    return els, saves
+
+
+def _check_shape(windows: int, inputs: int) -> None:
+    for what, v in (("windows", windows), ("inputs", inputs)):
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 64:
+            raise ParameterError(f"{what} must be an integer in 1..64, got {v!r}")
+
+
+def maap_job(
+    d: MaapDesign,
+    products: np.ndarray,
+    *,
+    key: str,
+    draws: SheMtjDraws | None = None,
+    osdi_path: Path | None = None,
+    max_step_s: float = 10e-12,
+    meta: dict[str, str | int | float | bool] | None = None,
+) -> Job:
+    """Transient of one MAAP set applying ``products`` one operation after the other.
+
+    Parameters
+    ----------
+    products:
+        Array (N, P, K): products w·x (unit products) of vector n, window p, input k.
+        Operation n occupies [n t_op, (n + 1) t_op); inputs switch in ``t_edge_s``.
+    draws:
+        Per-device variation (:func:`draw_maap`), None for nominal devices.
+
+    Saves the WTA output ``v(out)``, every pair output ``v(p{k}o2)``, the follower drain
+    currents ``i(vwd{k})`` and every supply and DAC current (for the energy).
+    """
+    products = np.asarray(products, dtype=float)
+    if products.ndim != 3 or products.size == 0:
+        raise ParameterError("products must be a non-empty (vectors, windows, inputs) array")
+    n, n_win, k_in = products.shape
+    _check_shape(n_win, k_in)
+    if not np.all(np.isfinite(products)) or np.abs(products).max() > 1e3:
+        raise ParameterError("products must be finite and below 1e3 in magnitude")
+    waveforms: list[list[Waveform]] = []
+    for p in range(n_win):
+        row: list[Waveform] = []
+        for k in range(k_in):
+            pts: list[tuple[float, float]] = []
+            for j in range(n):
+                v = float(products[j, p, k]) * d.v_unit_V
+                pts.append((0.0 if j == 0 else j * d.t_op_s + d.t_edge_s, v))
+                pts.append(((j + 1) * d.t_op_s, v))
+            row.append(Pwl(tuple(pts)))
+        waveforms.append(row)
+    els, saves = _maap_elements(d, waveforms, draws)
+    tran = Transient(d.t_edge_s / 4, n * d.t_op_s, max_step_s=max_step_s)
+    c = _circuit(d, "MAAP set", els, tran, saves)
+    m: dict[str, str | int | float | bool] = {
+        "family": "maap",
+        "vectors": n,
+        "windows": n_win,
+        "inputs": k_in,
+        "seed": -1 if draws is None else draws.seed,
+    }
+    m.update(meta or {})
+    return make_job(c, key=key, osdi=_osdi(d, osdi_path), meta=m)
+
+
+def calibration_job(
+    d: MaapDesign,
+    *,
+    windows: int,
+    inputs: int,
+    s_max: float,
+    n_points: int = 81,
+    osdi_path: Path | None = None,
+) -> Job:
+    """DC sweep of a whole MAAP set with one active window (the ADC's calibration).
+
+    Window 0's first DAC (``Vi0_0``) sweeps its window sum from −s_max/4 to s_max; all
+    other inputs are 0 (so the other windows sit at ReLU = 0).
+    """
+    _check_shape(windows, inputs)
+    if n_points < 3:
+        raise ParameterError("n_points must be >= 3")
+    wf: list[list[Waveform]] = [[Dc(0.0)] * inputs for _ in range(windows)]
+    els, saves = _maap_elements(d, wf, None)
+    lo, hi = -0.25 * s_max * d.v_unit_V, s_max * d.v_unit_V
+    c = _circuit(
+        d, "MAAP set calibration", els, DcSweep("Vi0_0", lo, hi, (hi - lo) / (n_points - 1)), saves
+    )
+    return make_job(
+        c,
+        key=f"maap/calibrate/{windows}x{inputs}",
+        osdi=_osdi(d, osdi_path),
+        meta={"family": "maap", "windows": windows, "inputs": inputs},
+    )
+
+
+ModelKind = Literal["behavioural", "osdi"]
