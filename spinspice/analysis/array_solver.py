@@ -655,6 +655,8 @@ class CircuitSolver:
 
     def _pos_of_node(self, nodes: IntArray) -> IntArray:
         a = self._node_a[nodes]
+        if self._pos.size == 0:
+            return np.full(a.shape, -1, np.intp)
         out = np.where(a >= 0, self._pos[np.maximum(a, 0)], -1)
         return out.astype(np.intp)
 
