@@ -2,7 +2,7 @@
 
 Measures, in one run and on the same machine:
 
-1. **spinspice**: ``array_circuit`` (typed description) + ``render_circuit`` (Jinja
+1. **spinspice**: ``array_circuit`` (typed description) + ``make_job`` (Jinja
    template loops, body guard) + ``Deck.text`` (control block, whole-text guard);
 2. **PySpice**: the *same* netlist built through PySpice's ``Circuit`` API — one
    ``SubCircuit`` definition of the cell, one ``X`` instance per cell with its two MTJ
@@ -56,7 +56,7 @@ from spinspice.netlists.circuit import (
     Resistor,
     VoltageSource,
 )
-from spinspice.netlists.render import render_circuit
+from spinspice.netlists.job import make_job
 from spinspice.netlists.technology import MosfetTechnology
 
 
@@ -65,7 +65,7 @@ def ours(design: Array4T2RDesign, w: np.ndarray, x: np.ndarray, threads: int) ->
     t0 = time.perf_counter()
     circuit = array_circuit(design, w, "ff", x)
     t1 = time.perf_counter()
-    deck = render_circuit(circuit)
+    deck = make_job(circuit, key="bench").deck
     t2 = time.perf_counter()
     text = deck.text(num_threads=threads)
     t3 = time.perf_counter()
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             NgspiceOptions(num_threads=args.threads, timeout_s=args.timeout)
         )
         t0 = time.perf_counter()
-        r = run_array_op(design, w, "ff", x, pulse=ReadPulse(), backend=backend)
+        r = run_array_op(design, w, "ff", x, pulse=ReadPulse(), engine=backend)
         t_all = time.perf_counter() - t0
         print(
             f"ngspice {n}x{n} feedforward transient (KLU, num_threads={args.threads}): "

@@ -38,7 +38,7 @@ from spinspice.array_builder.crossbar import (
 )
 from spinspice.array_builder.crossbar_spice import network_circuit
 from spinspice.netlists.circuit import Circuit, Element, Pwl, Save, Transient, VoltageSource
-from spinspice.netlists.render import render_circuit
+from spinspice.netlists.job import make_job
 
 
 def _batch_circuit(base: Circuit, names: list[str], batch: np.ndarray, step_s: float) -> Circuit:
@@ -97,9 +97,9 @@ def bench(size: int, arch: str, batch: int, spice: bool, method: str, pwl: bool)
     backend = NgspiceSubprocess(NgspiceOptions(timeout_s=3600, num_threads=1))
     t0 = time.perf_counter()
     circuit = network_circuit(net, tight=False)
-    deck = render_circuit(circuit)
+    deck = make_job(circuit, key="bench")
     t_render = time.perf_counter() - t0
-    res = backend.run(deck)
+    res = backend.run_job(deck)
     t_spice = res.elapsed_s
     op = res.plot("op")
     vm = {n[2:-1]: float(op[n][0]) for n in op.names() if n.startswith("v(")}
@@ -123,9 +123,9 @@ def bench(size: int, arch: str, batch: int, spice: bool, method: str, pwl: bool)
     step = 1e-9
     bc = _batch_circuit(circuit, names, src[:size], step)
     t0 = time.perf_counter()
-    bdeck = render_circuit(bc)
+    bdeck = make_job(bc, key="bench-batch")
     t_brender = time.perf_counter() - t0
-    bres = backend.run(bdeck)
+    bres = backend.run_job(bdeck)
     tran = bres.plot("tran")
     t_axis = tran.scale
     worst = 0.0

@@ -341,7 +341,7 @@ def _progress(tran: RawPlot, fit: BehaviouralFit, draws: MTJDraws, w0: np.ndarra
             k = (m - 1) * cols + (n - 1)
             s = tran[f"v(x{mtj_instance_name(m, n)}.s)"]
             v = tran[f"v({free_node(m, n).lower()})"] - tran[f"v(a_out_{m}_{n})"]
-            r = fit.r_on_ohm * (1 + fit.tmr0 / (1 + (v / fit.v_half_V) ** 2) * s)
+            r = fit.resistance_ohm(s, v)
             i = v / r
             if w0[m - 1, n - 1] == -1:  # AP: AP -> P by free -> fixed current
                 d, gate, thr = fit.ap_to_p, s, draws.l_ap2p[k]

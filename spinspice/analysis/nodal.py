@@ -502,10 +502,8 @@ def _mtj_current(
     fit: BehaviouralFit, ap: BoolArray, v: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """I(V) and dI/dV of the behavioural MTJ (state pinned)."""
-    u = v / fit.v_half_V
-    den = 1.0 + u * u
     r = mtj_resistance(fit, ap, v)
-    dr = fit.r_on_ohm * ap * fit.tmr0 * (-2.0 * u / fit.v_half_V) / (den * den)
+    dr = fit.resistance_dv(ap, v)
     i = v / r
     gd = 1.0 / r - v * dr / (r * r)
     return i, gd

@@ -10,13 +10,14 @@ A :class:`Family` ties together what the pipeline needs of a cell family:
 * optional measures: ``corners`` (corner checks as a table), ``energy`` (one row of the
   energy/power/area table), ``plot_worst_corner``, ``decode_sweep``.
 
-``spinspice corners|energy|netlist --cell`` take their choices from :func:`names`, with
-the capability they need; nothing dispatches on a family's name or type elsewhere.
+``spinspice corners|energy|netlist --cell`` take their choices from
+:func:`spinspice.analysis.families.names`, with the capability they need; nothing
+dispatches on a family's name or type elsewhere.
 
-Families register themselves in the modules of :mod:`spinspice.analysis.families`; that
-package is imported on the first lookup so that ``import spinspice.analysis.registry``
-stays light. Adding a family: one module there plus one import line in its ``__init__``
-(see ``docs/architecture.md``).
+Families register themselves in the modules of :mod:`spinspice.analysis.families`, whose
+``__init__`` imports them all and offers the lookups (so this module imports no family and
+there is no import cycle). Adding a family: one module there plus one import line (see
+``docs/architecture.md``).
 """
 
 from __future__ import annotations
@@ -195,25 +196,10 @@ def register(family: Family) -> Family:
     return family
 
 
-def _load() -> dict[str, Family]:
-    import spinspice.analysis.families  # noqa: F401  (registers every family)
+def registered() -> dict[str, Family]:
+    """Every family registered so far, by name, in registration order.
 
-    return _REGISTRY
-
-
-def names(capability: Capability = "jobs") -> tuple[str, ...]:
-    """Registered family names that offer ``capability``, in registration order."""
-    return tuple(n for n, f in _load().items() if f.has(capability))
-
-
-def get(name: str, capability: Capability = "jobs") -> Family:
-    """The family called ``name``; a clear error if it is unknown or lacks ``capability``."""
-    fams = _load()
-    if name not in fams:
-        raise ParameterError(f"unknown cell family {name!r}; use one of {', '.join(fams)}")
-    fam = fams[name]
-    if not fam.has(capability):
-        raise ParameterError(
-            f"family {name} has no {capability}; families with it: {', '.join(names(capability))}"
-        )
-    return fam
+    Use :func:`spinspice.analysis.families.names` / :func:`~spinspice.analysis.families.get`,
+    which first import every family module.
+    """
+    return dict(_REGISTRY)

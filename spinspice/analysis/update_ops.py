@@ -109,8 +109,7 @@ def measure_update(plan: UpdatePlan, fit: BehaviouralFit, sim: SimResult) -> Upd
                 cell = f"x{ARRAY_NAME}_{m + 1}_{n + 1}".lower()
                 out_node = f"v({ARRAY_NAME}_out_{m + 1}_{n + 1})".lower()
                 dv = float(np.interp(t_probe, t, tran[f"v({cell}.f{j + 1})"] - tran[out_node]))
-                tmr = fit.tmr0 / (1 + (dv / fit.v_half_V) ** 2) if start[m, n, j] else 0.0
-                i_mtj = dv / (fit.r_on_ohm * (1 + tmr))
+                i_mtj = dv / float(fit.resistance_ohm(1.0 if start[m, n, j] else 0.0, dv))
                 current[m, n, j] = abs(i_mtj)
                 # Positive current (free → fixed) switches AP → P; negative P → AP.
                 if (i_mtj > 0 and start[m, n, j]) or (i_mtj < 0 and not start[m, n, j]):

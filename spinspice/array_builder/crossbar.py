@@ -51,10 +51,15 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import erfinv
 
 from spinspice.errors import ParameterError
 from spinspice.spintronic_cells.fit import FIT_FORMAT_VERSION, BehaviouralFit, DirectionFit
+from spinspice.spintronic_cells.seed002 import (
+    SEED002_TABLE3,
+    SEED002_VAP_RANGE_V,
+    SEED002_VP_RANGE_V,
+    calibrate_direction,
+)
 
 Architecture = Literal["1t1r", "1r"]
 Scheme = Literal["2phase", "4phase"]
@@ -99,12 +104,12 @@ class WriteCoefficients:
         P → AP: I_0 = 140 µA, I_1 = 60 µA (Table 3).
     """
 
-    t0_s: float = 1.5e-9
-    t1_s: float = 1.0e-9
-    i0_ap2p_A: float = 60e-6
-    i1_ap2p_A: float = 30e-6
-    i0_p2ap_A: float = 140e-6
-    i1_p2ap_A: float = 60e-6
+    t0_s: float = SEED002_TABLE3["AP->P"][0]
+    t1_s: float = SEED002_TABLE3["AP->P"][1]
+    i0_ap2p_A: float = SEED002_TABLE3["AP->P"][2]
+    i1_ap2p_A: float = SEED002_TABLE3["AP->P"][3]
+    i0_p2ap_A: float = SEED002_TABLE3["P->AP"][2]
+    i1_p2ap_A: float = SEED002_TABLE3["P->AP"][3]
 
     def __post_init__(self) -> None:
         for name in ("t0_s", "t1_s", "i0_ap2p_A", "i1_ap2p_A", "i0_p2ap_A", "i1_p2ap_A"):
@@ -132,12 +137,6 @@ class WriteCoefficients:
 
 # --------------------------------------------------------------------------- the seed 002 MTJ
 
-#: Seed 002 §4.3 quotes V_P ∈ [0.68, 0.98] V and V_AP ∈ [−0.81, −0.62] V for Table 3.
-SEED002_VP_RANGE_V = (0.68, 0.98)
-SEED002_VAP_RANGE_V = (-0.81, -0.62)
-#: Seed 002 §4.2: P_0 ≈ 0.05 and η = 0.7 (Fig. 3).
-SEED002_P0 = 0.05
-SEED002_ETA = 0.7
 #: Logistic transition time of the behavioural model, borrowed from the shipped
 #: seed001-device-c fit (spintronic_cells/data), s; it only delays the resistance change.
 SEED002_TSW_S = 2.8269754780963004e-11
@@ -178,20 +177,12 @@ def seed002_fit(coefficients: WriteCoefficients | None = None) -> BehaviouralFit
         raise ParameterError("Table 3 and the quoted V_AP range give no bias-dependent TMR")
     tmr0 = tmr1 * (1.0 + v1**2 * u)
     v_half = 1.0 / math.sqrt(u)
-    # switching law
-    y0 = float(erfinv(1.0 - SEED002_P0))
-    ymax = float(erfinv(1.0 - SEED002_ETA))
-    ratio = k.phase_duration_s / k.t0_s
-    q0 = math.log(y0 / ymax) / (ratio - 1.0)
-    theta0 = (math.pi / 2.0) * math.exp(-q0) / (math.sqrt(2.0) * y0)
+    # switching law: the one seed 002 calibration (spintronic_cells.seed002)
 
     def direction(d: Literal["AP->P", "P->AP"], volts: tuple[float, float]) -> DirectionFit:
         i0 = float(k.current_A(np.array(0.0), d))
-        imax = float(k.current_A(np.array(1.0), d))
-        ic = i0 - (imax - i0) * k.t0_s / k.t1_s
-        if ic <= 0:
-            raise ParameterError(f"Table 3 coefficients give I_c <= 0 for {d}")
-        c = k.t0_s * (imax - ic) / q0
+        i1 = float(k.current_A(np.array(1.0), d)) - i0
+        ic, c, theta0 = calibrate_direction(k.t0_s, k.t1_s, i0, i1)
         return DirectionFit(d, c, ic, theta0, volts, 0.0, 0.0)
 
     return BehaviouralFit(
@@ -214,10 +205,8 @@ def seed002_fit(coefficients: WriteCoefficients | None = None) -> BehaviouralFit
 def mtj_resistance(
     fit: BehaviouralFit, ap: BoolArray | bool, v_V: FloatArray | float
 ) -> FloatArray:
-    """R = R_P·(1 + s·TMR0/(1 + (V/V_h)²)), s = 1 for AP (the behavioural model's law), Ω."""
-    v = np.asarray(v_V, float)
-    s = np.asarray(ap, float)
-    out: FloatArray = fit.r_on_ohm * (1.0 + s * fit.tmr0 / (1.0 + (v / fit.v_half_V) ** 2))
+    """R of MTJs in state ``ap`` (True = AP) at bias ``v_V``, Ω: the fit's law as arrays."""
+    out: FloatArray = fit.resistance_ohm(np.asarray(ap, float), np.asarray(v_V, float))
     return out
 
 

@@ -22,6 +22,7 @@ from spinspice.cli.arrays import corners, energy
 from spinspice.cli.device import device
 from spinspice.cli.doctor import doctor
 from spinspice.cli.gxnor import gxnor
+from spinspice.cli.maap import maap
 from spinspice.cli.netlist import netlist
 from spinspice.cli.sneak import sneak
 from spinspice.cli.train import train
@@ -37,7 +38,7 @@ def cli() -> None:
     """
 
 
-for _command in (doctor, gxnor, device, corners, energy, netlist, sneak, train):
+for _command in (doctor, gxnor, device, corners, energy, netlist, sneak, train, maap):
     cli.add_command(_command)
 
 

@@ -163,8 +163,26 @@ def fit_option(func: F) -> F:
 
 def load_device_fit(cell: str, fit_path: Path | None) -> Any:
     """The fit named by ``--fit``, else the family's default device."""
-    from spinspice.analysis.registry import get
+    from spinspice.analysis.families import get
     from spinspice.spintronic_cells.fit import load_fit
 
     return load_fit(fit_path) if fit_path is not None else get(cell).default_fit()
 
+
+
+def array_design(
+    cell: str,
+    rows: int,
+    cols: int,
+    config: Path | None,
+    models: Path | None,
+    corner: str | None,
+    fit: Any,
+) -> Any:
+    """The registered family's design at this size, technology and device fit."""
+    from spinspice.analysis.families import get
+    from spinspice.analysis.registry import DesignSpec
+    from spinspice.netlists.technology import load_technology
+
+    tech = load_technology(config, models=models, corner=corner)
+    return get(cell).make_design(DesignSpec(rows=rows, cols=cols, technology=tech, fit=fit))

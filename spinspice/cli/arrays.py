@@ -5,18 +5,15 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    from spinspice.spintronic_cells.fit import BehaviouralFit
-
-from spinspice.analysis.registry import names
+from spinspice.analysis.families import names
 from spinspice.cli._common import (
     EXIT_FAILED_CHECK,
     _console,
     _prepare_output,
+    array_design,
     fit_option,
     handle_errors,
     load_device_fit,
@@ -48,23 +45,6 @@ def _int_list(text: str, what: str) -> list[int]:
     if not values or any(v < 1 or v > 1024 for v in values):
         raise click.BadParameter("sizes must be 1..1024", param_hint=what)
     return values
-
-
-def _array_design(
-    cell: str,
-    rows: int,
-    cols: int,
-    config: Path | None,
-    models: Path | None,
-    corner: str | None,
-    fit: BehaviouralFit,
-) -> object:
-    """The registered family's design at this size, technology and device fit."""
-    from spinspice.analysis.registry import DesignSpec, get
-    from spinspice.netlists.technology import load_technology
-
-    tech = load_technology(config, models=models, corner=corner)
-    return get(cell).make_design(DesignSpec(rows=rows, cols=cols, technology=tech, fit=fit))
 
 
 @click.command("corners")
@@ -152,7 +132,7 @@ def corners(
     the stochastic update against the fitted MTJ law, settling latency (s) and energy (J).
     [M,1] is the worst case (seed 001 §5.2.1). Exit code 1 if any check fails.
     """
-    from spinspice.analysis.registry import get
+    from spinspice.analysis.families import get
     from spinspice.analysis.tables import write_csv
 
     family = get(cell, "corners")
@@ -169,7 +149,7 @@ def corners(
     sim = make_backend(backend, timeout_s, threads, keep_run_dir)
     ops = family.corner_operations if op == "all" else (op,)
     fit = load_device_fit(cell, fit_path)
-    design = _array_design(cell, rows, cols, config, models, corner, fit)
+    design = array_design(cell, rows, cols, config, models, corner, fit)
     df = family.run_corners(design, fit, operations=ops, seed=seed, engine=sim)
     assert out is not None
     write_csv(df, out)
@@ -194,7 +174,7 @@ def corners(
     if sizes and family.decode_sweep is not None:
 
         def make(n: int) -> object:
-            return _array_design(cell, n, n, config, models, corner, fit)
+            return array_design(cell, n, n, config, models, corner, fit)
 
         sw = family.decode_sweep(make, sizes, seed=seed, engine=sim)
         if sweep_out is not None:
@@ -286,7 +266,7 @@ def energy(
     without the peripheral model of seed 001 Table 9.
     """
     from spinspice.analysis.energy import energy_table, plot_energy
-    from spinspice.analysis.registry import get
+    from spinspice.analysis.families import get
     from spinspice.analysis.tables import write_csv
 
     family = get(cell, "energy")
@@ -300,7 +280,7 @@ def energy(
     dims = _sizes(sizes)
     sim = make_backend(backend, timeout_s, threads, keep_run_dir)
     fit = load_device_fit(cell, fit_path)
-    designs = [_array_design(cell, m, n, config, models, corner, fit) for m, n in dims]
+    designs = [array_design(cell, m, n, config, models, corner, fit) for m, n in dims]
     assert family.energy is not None
     df = energy_table(family.energy, designs, fit, seed=seed, engine=sim, method=method)
     assert out is not None

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from spinspice.analysis.registry import get, names
+from spinspice.analysis.families import get, names
 from spinspice.cli._common import (
     _console,
+    array_design,
     fit_option,
     handle_errors,
     load_device_fit,
@@ -81,13 +82,12 @@ def netlist(
     """
     from spinspice import __version__
     from spinspice.analysis.export import export_jobs, ngspice_command
-    from spinspice.cli.arrays import _array_design
-    from spinspice.netlists.mtj_model import verilog_a_source
     from spinspice.netlists.job import JobFile
+    from spinspice.netlists.mtj_model import verilog_a_source
 
     family = get(cell)
     fit = load_device_fit(cell, fit_path)
-    design = _array_design(cell, rows, cols, config, models, corner, fit)
+    design = array_design(cell, rows, cols, config, models, corner, fit)
     jobs = family.build_jobs(design, fit, operation, seed=seed, mtj_model=mtj_model)  # type: ignore[arg-type]
     if mtj_model == "osdi":
         from dataclasses import replace

@@ -27,6 +27,7 @@ import math
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy.optimize import least_squares
@@ -34,7 +35,13 @@ from scipy.special import erf
 
 from spinspice.errors import ParameterError
 from spinspice.spintronic_cells.llg import LLGResult, run_llg
-from spinspice.spintronic_cells.mtj import Direction, MTJParams, State
+from spinspice.spintronic_cells.mtj import (
+    Direction,
+    MTJParams,
+    State,
+    stt_resistance_dv,
+    stt_resistance_ohm,
+)
 
 FIT_FORMAT_VERSION = 1
 #: Delay from threshold to resistance midpoint of the logistic transition, in units of t_sw.
@@ -79,6 +86,15 @@ class BehaviouralFit:
     def direction(self, d: Direction) -> DirectionFit:
         """The fit of direction ``d``."""
         return self.ap_to_p if d == "AP->P" else self.p_to_ap
+
+    def resistance_ohm(self, s: Any, v_V: Any) -> Any:
+        """R(s, V) of the behavioural model, Ω (s = 1 for AP, 0 for P; see
+        :func:`~spinspice.spintronic_cells.mtj.stt_resistance_ohm`)."""
+        return stt_resistance_ohm(self.r_on_ohm, self.tmr0, self.v_half_V, s, v_V)
+
+    def resistance_dv(self, s: Any, v_V: Any) -> Any:
+        """dR/dV of :meth:`resistance_ohm`, Ω/V."""
+        return stt_resistance_dv(self.r_on_ohm, self.tmr0, self.v_half_V, s, v_V)
 
     def to_json(self) -> str:
         """Serialise (sorted keys, stable)."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 from spinspice.errors import ParameterError
 
@@ -37,6 +37,26 @@ GAMMA0 = GAMMA_T * MU0
 
 State = Literal["P", "AP"]
 Direction = Literal["AP->P", "P->AP"]
+
+
+def stt_resistance_ohm(r_p_ohm: float, tmr0: float, v_half_V: float, s: Any, v_V: Any) -> Any:
+    """The STT-MTJ resistance law, Ω: R = R_P·(1 + s·TMR0/(1 + (V/V_h)²)).
+
+    ``s`` is the state (0 = P, 1 = AP; fractional during a transition), ``v_V`` the voltage
+    across the MTJ (V, either sign: TMR(V) is even); floats or numpy arrays. This is the one
+    Python form of the law; ``templates/mtj_stt_behavioural.j2`` and ``verilog_a/mtj_stt.va``
+    write the same expression (a test compares all three on a voltage grid). The bias
+    dependence TMR(V) = TMR0/(1 + (V/V_h)²) is the Minnesota model's form (docs/
+    engineering_facts.md §6).
+    """
+    return r_p_ohm * (1.0 + s * tmr0 / (1.0 + (v_V / v_half_V) ** 2))
+
+
+def stt_resistance_dv(r_p_ohm: float, tmr0: float, v_half_V: float, s: Any, v_V: Any) -> Any:
+    """dR/dV of :func:`stt_resistance_ohm`, Ω/V (for Newton solves)."""
+    u = v_V / v_half_V
+    den = 1.0 + u * u
+    return r_p_ohm * s * tmr0 * (-2.0 * u / v_half_V) / (den * den)
 
 
 def direction_from(state: State) -> Direction:
@@ -174,11 +194,9 @@ class MTJParams:
 
     def resistance(self, state: State, voltage_V: float = 0.0) -> float:
         """Resistance of ``state`` at bias ``voltage_V``, Ω (bias-dependent TMR for AP)."""
-        if state == "P":
-            return self.r_on_ohm
-        if state == "AP":
-            tmr = self.tmr0 / (1.0 + (voltage_V / self.v_half_V) ** 2)
-            return self.r_on_ohm * (1.0 + tmr)
+        if state in ("P", "AP"):
+            s = 1.0 if state == "AP" else 0.0
+            return float(stt_resistance_ohm(self.r_on_ohm, self.tmr0, self.v_half_V, s, voltage_V))
         raise ParameterError(f"state must be 'P' or 'AP', got {state!r}")
 
     def resistance_at_angle(self, cos_theta: float) -> float:

@@ -24,13 +24,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Literal
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from spinspice.errors import ParameterError
 from spinspice.spintronic_cells.mtj import MTJParams
+from spinspice.spintronic_cells.seed002 import (
+    SEED002_R_AP_OHM,
+    SEED002_R_P_OHM,
+    SEED002_TABLE3,
+    calibrate_direction,
+)
 from spinspice.training.gxnor import F32, NetSpec, Network
 from spinspice.training.mtj_update import (
     DeviceSwitching,
@@ -57,18 +63,6 @@ __all__ = [
 
 F64 = NDArray[np.float64]
 BinaryVariant = Literal["mtj-1t1r", "mtj-1r-2phase", "mtj-1r-4phase"]
-
-#: Seed 002 Table 3: (t0 [s], t1 [s], I0 [A], I1 [A]) per switching direction.
-SEED002_TABLE3: Final[dict[str, tuple[float, float, float, float]]] = {
-    "AP->P": (1.5e-9, 1.0e-9, 60e-6, 30e-6),
-    "P->AP": (1.5e-9, 1.0e-9, 140e-6, 60e-6),
-}
-
-#: R_P, R_AP in Ω implied by seed 002 §4.3: V_P ∈ [0.68, 0.98] V at I ∈ [140, 200] µA gives
-#: R_P ≈ 4.9 kΩ; V_AP ∈ [−0.81, −0.62] V at I ∈ [60, 90] µA gives 9.0–10.3 kΩ, mean 9.7 kΩ.
-SEED002_R_P_OHM: Final = 4.9e3
-SEED002_R_AP_OHM: Final = 9.7e3
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WriteMapping:
@@ -108,33 +102,6 @@ class WriteMapping:
         """Eq. 7 with |x| clipped to [0, 1]."""
         out: F64 = self.i0_A + self.i1_A * np.clip(abs_x, 0.0, 1.0)
         return out
-
-
-def calibrate_direction(
-    t0_s: float, t1_s: float, i0_A: float, i1_A: float, *, p0: float = 0.05, p_max: float = 0.7
-) -> tuple[float, float, float]:
-    """(I_c0 [A], C [A·s], θ0 [rad]) of the ``analytic`` law meeting seed 002's design rules.
-
-    The ``analytic`` model P = erfc(A/θ0 · exp(−Δt·(I − I_c0)/C)), A = π/(2√2), depends on
-    the over-drive charge q = Δt·(I − I_c0) only. Seed 002 eq. 8 (P(I0+I1, t0) = P0) and
-    eq. 9 (P(I0, t0+t1) = P0) then require t0·(I0+I1−I_c0) = (t0+t1)·(I0−I_c0), i.e.
-    I_c0 = I0 − I1·t0/t1; P(I0+I1, t0+t1) = ``p_max`` (the desired η·|x|·|δ| at the largest
-    write, η = 0.7 in seed 002 Fig. 3) fixes C, and P0 fixes θ0.
-    """
-    from scipy.special import erfcinv
-
-    if not 0 < p0 < p_max < 1:
-        raise ParameterError("need 0 < p0 < p_max < 1")
-    ic = i0_A - i1_A * t0_s / t1_s
-    if ic <= 0:
-        raise ParameterError("the write mapping gives I_c0 <= 0 (need I0 > I1·t0/t1)")
-    q_lo = (t0_s + t1_s) * (i0_A - ic)
-    q_hi = (t0_s + t1_s) * (i0_A + i1_A - ic)
-    z_lo = float(erfcinv(p0))
-    z_hi = float(erfcinv(p_max))
-    c = (q_hi - q_lo) / math.log(z_lo / z_hi)
-    theta0 = math.pi / (2.0 * math.sqrt(2.0)) * math.exp(-q_lo / c) / z_lo
-    return ic, c, theta0
 
 
 def seed002_device_params(

@@ -19,7 +19,7 @@ from spinspice.array_builder.parasitics import WireModel
 from spinspice.array_builder.synapse_4t2r import Synapse4T2RDesign
 from spinspice.errors import ParameterError
 from spinspice.netlists.circuit import CellArray
-from spinspice.netlists.render import render_circuit
+from spinspice.netlists.job import make_job
 from spinspice.netlists.technology import MosfetTechnology
 
 
@@ -33,7 +33,7 @@ def test_builder_emits_every_cell_and_segment(m: int, n: int) -> None:
     d = design(n, m)
     c = array_circuit(d, random_weights(m, n, 0), "ff", np.ones(n, dtype=int))
     arr = next(e for e in c.elements if isinstance(e, CellArray))
-    body = render_circuit(c).body
+    body = make_job(c, key="test").deck.body
     cells = [ln for ln in body.splitlines() if ln.startswith("XA_")]
     segs = [ln for ln in body.splitlines() if ln.startswith("RA_")]
     assert len(cells) == m * n

@@ -18,7 +18,7 @@ from spinspice.cli import cli
 from spinspice.netlists import mtj_model
 from spinspice.netlists.circuit import GROUND, Circuit, Dc, Pwl, Transient, VoltageSource
 from spinspice.netlists.osdi import compile_va
-from spinspice.netlists.render import render_circuit
+from spinspice.netlists.job import make_job
 from spinspice.spintronic_cells.fit import shipped_fit
 from spinspice.spintronic_cells.llg import run_llg
 from spinspice.spintronic_cells.presets import get_preset
@@ -76,7 +76,7 @@ def test_osdi_twin_matches_behavioural_iv(state: str, tmp_path: Path) -> None:
         models=(mtj_model.osdi_model_card(FIT),),
         analyses=(Transient(5e-12, 1e-9, max_step_s=5e-12),),
     )
-    sim = NgspiceSubprocess().run(render_circuit(circuit, osdi=(osdi_lib,)))
+    sim = NgspiceSubprocess().run_job(make_job(circuit, key="test", osdi=(osdi_lib,)))
     tran = sim.plot("tran")
     v = tran["v(a)"]
     i_osdi = tran["i(vc)"]

@@ -35,6 +35,7 @@ from spinspice.array_builder.crossbar import (
     write_schedule,
 )
 from spinspice.array_builder.crossbar_spice import network_circuit, update_transient_circuit
+from spinspice.errors import ParameterError
 from spinspice.netlists.job import Job, make_job
 from spinspice.netlists.mtj_model import MTJModelKind
 from spinspice.spintronic_cells.fit import BehaviouralFit
@@ -66,7 +67,12 @@ def _networks(design: CrossbarDesign, operation: str, seed: int) -> list[Crossba
 def _jobs(
     design: CrossbarDesign, fit: BehaviouralFit, operation: str, seed: int, kind: MTJModelKind
 ) -> list[Job]:
-    del fit, kind  # the design carries its MTJ law; the decks use the behavioural twin
+    del kind  # the decks use the behavioural twin
+    if fit != design.fit:
+        raise ParameterError(
+            f"the crossbar design's MTJ law (preset {design.fit.preset}) differs from its MTJ "
+            f"fit ({fit.preset}); build the design from the fit"
+        )
     arch, (m, n) = design.architecture, design.shape
     if operation.endswith("-transient"):
         scheme = cast(Scheme, operation.removesuffix("-transient"))
