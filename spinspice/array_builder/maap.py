@@ -22,8 +22,9 @@ behavioural OTA (``templates/maap_ota.j2``: tanh-limited transconductance, bias 
 output resistance, input/output capacitance, supply current) whose output current sums
 on the low-impedance HM input of the first cell.
 
-**ReLU activation pair** (:func:`relu_pair_elements`): cell 1 sums the window's currents;
-its output drives a coupling OTA referred to ``v_mid`` (cell 1's output at zero input)
+**ReLU activation pair** (:func:`relu_pair_elements`): cell 1 sums the window's currents
+(with ``bias1_fraction`` · I_sat pulled out of its HM, so that sums 0 … FS span its linear
+range); its output drives a coupling OTA referred to ``v_mid`` (cell 1's output at zero input)
 into the HM of cell 2, together with a bias current source pulling ``i_bias_A`` (= the
 nominal I_sat) out of that HM. At zero input cell 2 sits exactly at its lower saturation
 knee, so negative sums give the same low output (ReLU = 0) and positive sums rise
@@ -126,6 +127,9 @@ class MaapDesign:
         :func:`spinspice.analysis.maap.trim_design`.
     i_bias_A:
         Bias current pulled out of the cell-2 HM, A (nominal I_sat: ReLU knee at 0).
+    bias1_fraction:
+        Cell 1's HM has ``bias1_fraction`` · I_sat pulled out, so a zero sum sits near its
+        lower knee and the sums 0 … FS use (nearly) its whole linear range.
     wta_w_m, wta_l_m:
         WTA follower width and length, m.
     i_tail_A:
@@ -146,16 +150,17 @@ class MaapDesign:
     wn_m: float = 200e-9
     wp_m: float = 300e-9
     l_m: float = 30e-9
-    i_unit_A: float = 15e-6
+    i_unit_A: float = 45e-6
     v_unit_V: float = 0.1
-    ota_imax_A: float = 150e-6
+    ota_imax_A: float = 450e-6
     ota_iq_A: float = 1e-6
     ota_ro_ohm: float = 10e6
     ota_cin_F: float = 1e-15
     ota_cout_F: float = 0.5e-15
-    gm_c_S: float = 0.6e-3
+    gm_c_S: float = 0.2e-3
     v_mid_V: float = 0.554
     i_bias_A: float = 0.0
+    bias1_fraction: float = 0.9
     wta_w_m: float = 1e-6
     wta_l_m: float = 30e-9
     i_tail_A: float = 20e-6
@@ -200,8 +205,15 @@ class MaapDesign:
             raise ParameterError(f"vss_V must be < 0, got {self.vss_V!r}")
         if not 0 <= self.i_bias_A < 1e-2:
             raise ParameterError(f"i_bias_A must be in [0, 10 mA), got {self.i_bias_A!r}")
+        if not 0 <= self.bias1_fraction < 1:
+            raise ParameterError(f"bias1_fraction must be in [0, 1), got {self.bias1_fraction!r}")
         if self.t_edge_s >= self.t_op_s / 4:
             raise ParameterError("t_edge_s must be shorter than a quarter of t_op_s")
+
+    @property
+    def i_bias1_A(self) -> float:
+        """Bias current pulled out of the cell-1 HM, A."""
+        return self.bias1_fraction * self.she.i_sat_A
 
     @property
     def i_bias_nominal_A(self) -> float:
@@ -314,7 +326,9 @@ def relu_pair_elements(
 ) -> list[Element]:
     """Activation pair: cell 1 (input ``a1``) → coupling OTA + bias source → cell 2 → ``out``."""
     o1, a2, ci = f"{prefix}o1", f"{prefix}a2", f"{prefix}ci"
-    els: list[Element] = []
+    els: list[Element] = [
+        SubcktInstance(f"X{prefix}bias1", (a1, GROUND), ISRC, {"idc": d.i_bias1_A})
+    ]
     els += cell_elements(
         d,
         f"{prefix}c1",
@@ -430,9 +444,10 @@ def relu_transfer_job(
 
 
 def trim_job(d: MaapDesign, osdi_path: Path | None = None) -> Job:
-    """Operating point of one cell at zero input (its output is the pair's ``v_mid_V``)."""
+    """Operating point of cell 1 (with its bias) at zero input: the pair's ``v_mid_V``."""
     els = _supplies(d)
     els += ota_elements("in", "a", Dc(0.0))
+    els.append(SubcktInstance("Xbias1", ("a", GROUND), ISRC, {"idc": d.i_bias1_A}))
     els += cell_elements(d, "c", "a", "o")
     c = _circuit(d, "MAAP cell trim", els, OperatingPoint(), [Save("v", ("o",))])
     return make_job(c, key="maap/trim/cell", osdi=_osdi(d, osdi_path), meta={"family": "maap"})
@@ -533,6 +548,7 @@ def calibration_job(
     inputs: int,
     s_max: float,
     n_points: int = 81,
+    draws: SheMtjDraws | None = None,
     osdi_path: Path | None = None,
 ) -> Job:
     """DC sweep of a whole MAAP set with one active window (the ADC's calibration).
@@ -544,16 +560,22 @@ def calibration_job(
     if n_points < 3:
         raise ParameterError("n_points must be >= 3")
     wf: list[list[Waveform]] = [[Dc(0.0)] * inputs for _ in range(windows)]
-    els, saves = _maap_elements(d, wf, None)
+    els, saves = _maap_elements(d, wf, draws)
     lo, hi = -0.25 * s_max * d.v_unit_V, s_max * d.v_unit_V
     c = _circuit(
         d, "MAAP set calibration", els, DcSweep("Vi0_0", lo, hi, (hi - lo) / (n_points - 1)), saves
     )
     return make_job(
         c,
-        key=f"maap/calibrate/{windows}x{inputs}",
+        key=f"maap/calibrate/{windows}x{inputs}/"
+        + ("nominal" if draws is None else f"s{draws.seed}"),
         osdi=_osdi(d, osdi_path),
-        meta={"family": "maap", "windows": windows, "inputs": inputs},
+        meta={
+            "family": "maap",
+            "windows": windows,
+            "inputs": inputs,
+            "seed": -1 if draws is None else draws.seed,
+        },
     )
 
 

@@ -1,0 +1,162 @@
+"""The "simplified input-to-output simulation module" of seed 003 §3, from ngspice.
+
+Seed 003 emulates its CNN with a module derived from HSPICE runs of the MAAP set. Ours is
+derived from ngspice runs of our MAAP set (:mod:`spinspice.array_builder.maap`):
+
+1. the nominal set with one active window is swept (DC) to calibrate the ADC
+   (:func:`spinspice.analysis.maap.calibrate`);
+2. ``devices`` physically distinct sets — every MTJ's R_P and I_sat and every transistor's
+   V_th drawn per device with a recorded seed — are swept the same way, and each output is
+   decoded with the *nominal* calibration;
+3. the module is the set of these decoded transfers v̂_d(s): every window of every MAAP
+   operation (and each of its R redundant samples) runs on a device drawn at random from
+   the simulated ones, the R outputs max_p v̂_d(s_p) are averaged, and the mean error is
+   removed by inverting the devices' mean transfer (the seed: "the process
+   variation-induced mean error is easily dealt with").
+
+For reports each device is also fitted, over its unsaturated part, by v̂ = a·s + b
+(gain a, offset b in unit products).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from spinspice.analysis.maap import S_FS, Calibration, calibrate, trim_design
+from spinspice.analysis.runner import Engine
+from spinspice.array_builder.maap import MaapDesign, calibration_job, draw_maap
+from spinspice.errors import ParameterError
+from spinspice.spintronic_cells.she_mtj import SheMtjVariation
+
+
+@dataclass(frozen=True, slots=True)
+class MaapStats:
+    """Decoded transfers of simulated MAAP devices at one variation level.
+
+    Attributes
+    ----------
+    s_grid:
+        Window sums of the sweep, unit products (uniform, −FS/4 … FS).
+    curves:
+        (devices, points): each device's output decoded with the nominal calibration,
+        unit products in [0, FS].
+    gain, offset:
+        Fitted a (dimensionless) and b (unit products) of each device (for reports).
+    residual_rms:
+        RMS of the straight-line fit residual over all devices, unit products.
+    s_fs:
+        Full scale FS, unit products.
+    """
+
+    mtj_variation: float
+    vth_sigma_V: float
+    seed: int
+    s_grid: np.ndarray
+    curves: np.ndarray
+    gain: np.ndarray
+    offset: np.ndarray
+    residual_rms: float
+    s_fs: float
+
+    @property
+    def devices(self) -> int:
+        """Number of simulated devices."""
+        return int(self.curves.shape[0])
+
+    @classmethod
+    def ideal(cls, s_fs: float, points: int = 81) -> MaapStats:
+        """Ideal devices: output = clip(s, 0, FS)."""
+        s = np.linspace(-0.25 * s_fs, s_fs, points)
+        curve = np.clip(s, 0.0, s_fs)[None, :]
+        return cls(0.0, 0.0, 0, s, curve, np.ones(1), np.zeros(1), 0.0, s_fs)
+
+    def device_output(self, idx: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Output of simulated device ``idx`` at window sum ``s`` (linear interpolation on
+        its decoded transfer; held at the ends of the sweep)."""
+        g = self.s_grid
+        x = (np.clip(s, g[0], g[-1]) - g[0]) / (g[1] - g[0])
+        j = np.minimum(x.astype(int), g.size - 2)
+        f = x - j
+        c = self.curves
+        out: np.ndarray = (1 - f) * c[idx, j] + f * c[idx, j + 1]
+        return out
+
+    def correct_mean(self, v: np.ndarray) -> np.ndarray:
+        """Remove the mean error: invert the devices' mean transfer (seed 003 §4.1)."""
+        mean = np.maximum.accumulate(self.curves.mean(axis=0))
+        m = (self.s_grid >= 0) & (self.s_grid <= self.s_fs)
+        out: np.ndarray = np.interp(v, mean[m], self.s_grid[m])
+        return out
+
+    def evaluate(self, rng: np.random.Generator, sums: np.ndarray, redundancy: int) -> np.ndarray:
+        """max-pool(ReLU) of ``sums`` (..., P) on ``redundancy`` devices drawn per
+        operation and window, averaged and mean-corrected; unit products, shape (...)."""
+        shape = (*sums.shape[:-1], redundancy, sums.shape[-1])
+        idx = rng.integers(0, self.devices, size=shape)
+        outs = self.device_output(idx, np.broadcast_to(sums[..., None, :], shape))
+        return self.correct_mean(outs.max(axis=-1).mean(axis=-1))
+
+
+def fit_device(cal: Calibration, s: np.ndarray, v_out: np.ndarray) -> tuple[float, float, float]:
+    """Gain, offset (unit products) and RMS residual of one device's swept output."""
+    v_hat = cal.decode(v_out)
+    m = (v_hat > 0.1 * cal.s_fs) & (v_hat < 0.9 * cal.s_fs)
+    if m.sum() < 3:
+        raise ParameterError("a simulated MAAP device has (almost) no linear range")
+    a, b = np.polyfit(s[m], v_hat[m], 1)
+    res = v_hat[m] - (a * s[m] + b)
+    return float(a), float(b), float(np.sqrt(np.mean(res**2)))
+
+
+def characterise(
+    engine: Engine,
+    d: MaapDesign,
+    *,
+    mtj_variation: float,
+    vth_sigma_V: float,
+    devices: int = 24,
+    seed: int = 0,
+    osdi_path: Path | None = None,
+) -> MaapStats:
+    """Simulate ``devices`` varied MAAP sets (one window) and fit their gain/offset."""
+    if devices < 1:
+        raise ParameterError("devices must be >= 1")
+    d = trim_design(engine, d, osdi_path)
+    cal = calibrate(engine, d, windows=1, inputs=1, osdi_path=osdi_path)
+    var = SheMtjVariation.mtj(mtj_variation, vth_sigma_V)
+    n = 1 if (mtj_variation == 0 and vth_sigma_V == 0) else devices
+    jobs = [
+        calibration_job(
+            d,
+            windows=1,
+            inputs=1,
+            s_max=S_FS,
+            draws=draw_maap(var, 1, seed * 100_003 + i),
+            osdi_path=osdi_path,
+        )
+        for i in range(n)
+    ]
+    gains, offs, res2, curves = [], [], [], []
+    s_grid = cal.s
+    for r in engine.run(jobs):
+        dc = r.plot("dc")
+        s = dc["v(v-sweep)"] / d.v_unit_V
+        a, b, e = fit_device(cal, s, dc["v(out)"])
+        gains.append(a)
+        offs.append(b)
+        res2.append(e**2)
+        curves.append(np.interp(s_grid, s, cal.decode(dc["v(out)"])))
+    return MaapStats(
+        mtj_variation,
+        vth_sigma_V,
+        seed,
+        s_grid,
+        np.array(curves),
+        np.array(gains),
+        np.array(offs),
+        float(np.sqrt(np.mean(res2))),
+        cal.s_fs,
+    )
