@@ -308,7 +308,7 @@ def run_adc(
     r: RacetrackParams,
     engine: Engine,
     models: DWModels,
-    currents_A: Sequence[float],
+    currents_A: Sequence[float] | NDArray[np.float64],
     *,
     offset: Any = None,
 ) -> AdcResult:
@@ -452,3 +452,119 @@ def vote_trials(k: int, ratios: Sequence[float], *, i_top_A: float, seed: int) -
         c[pos[1]] = ru
         trials.append(VoteTrial(currents_A=tuple(float(v) for v in c)))
     return trials
+
+
+# ------------------------------------------------------------------ plots
+
+
+def _save(fig: Any, target: Any) -> None:
+    from pathlib import Path
+
+    from spinspice.analysis.tables import write_atomic
+
+    fmt = Path(str(target)).suffix.lstrip(".").lower() or "png"
+    write_atomic(target, lambda p: fig.savefig(p, format=fmt, dpi=130, bbox_inches="tight"))
+
+
+def plot_synapse(df: pd.DataFrame, target: Any) -> None:
+    """Conductance vs pulse count, one curve per width (simulated: markers; law: lines)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    for w_s, g in df.groupby("width_s"):
+        w = float(w_s)  # type: ignore[arg-type]
+        (ln,) = ax.plot(g["pulse"], g["g_law_S"] * 1e6, "-", lw=1)
+        ax.plot(
+            g["pulse"], g["g_S"] * 1e6, "o", ms=3, color=ln.get_color(), label=f"{w * 1e9:g} ns"
+        )
+    ax.set_xlabel("pulse")
+    ax.set_ylabel("G (µS)")
+    ax.set_title(f"DW synapse, I = {df['i_A'].iloc[0] * 1e6:g} µA (markers ngspice, lines eq. 1)")
+    ax.legend(title="width", fontsize=8)
+    _save(fig, target)
+    plt.close(fig)
+
+
+def plot_crossbar(res: CrossbarResult, target: Any) -> None:
+    """Simulated vs ideal dot products, and the error histogram."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lsb = res.design.i_lsb_A
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.6))
+    a.plot(res.i_ideal_A.ravel() / lsb, res.i_out_A.ravel() / lsb, ".", ms=2)
+    hi = float(res.i_ideal_A.max() / lsb)
+    a.plot([0, hi], [0, hi], "k-", lw=0.8)
+    a.set_xlabel("ideal x·W (LSB)")
+    a.set_ylabel("simulated residue (LSB)")
+    a.set_title(f"DW crossbar {res.design.rows}x{res.design.cols}, {res.x.shape[0]} vectors")
+    b.hist(res.error_lsb.ravel(), bins=40, alpha=0.7, label="vs ideal x·W")
+    b.hist(res.error_circuit_lsb.ravel(), bins=40, alpha=0.7, label="vs programmed walls")
+    b.set_xlabel("error (LSB)")
+    b.legend(fontsize=8)
+    _save(fig, target)
+    plt.close(fig)
+
+
+def plot_adc(res: AdcResult, target: Any) -> None:
+    """Code vs input current (simulated and law)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    ax.step(res.i_in_A * 1e6, res.code_law, where="post", color="0.6", label="law")
+    ax.plot(res.i_in_A * 1e6, res.code, ".", ms=3, label="ngspice")
+    ax.set_xlabel("input current (µA)")
+    ax.set_ylabel("code")
+    ax.set_title(
+        "3-bit racetrack converter"
+        + (f", I_offset = {res.i_offset_A * 1e6:.2f} µA" if res.i_offset_A else "")
+    )
+    ax.legend(fontsize=8)
+    _save(fig, target)
+    plt.close(fig)
+
+
+def plot_vote(df: pd.DataFrame, target: Any) -> None:
+    """Margin vs current ratio, failures marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    ok = df["winner_simulated"] == df["winner_expected"]
+    ax.semilogx(df["ratio"][ok] - 1, df["margin_s"][ok] * 1e9, "o", label="correct winner")
+    ax.semilogx(df["ratio"][~ok] - 1, np.zeros(int((~ok).sum())), "rx", label="wrong / tie")
+    ax.set_xlabel("I_1/I_2 − 1")
+    ax.set_ylabel("time margin (ns)")
+    ax.set_title("time-domain majority vote")
+    ax.legend(fontsize=8)
+    _save(fig, target)
+    plt.close(fig)
+
+
+def plot_recurrent(df: pd.DataFrame, target: Any, y_threshold: float = 0.5) -> None:
+    """State trajectory over the cycles."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    ax.plot(df["cycle"], df["expected_x"], "-", color="0.6", label="sum of eq. 1 steps")
+    ax.plot(df["cycle"], df["x"], "o", ms=4, label="ngspice")
+    ax.axhline(y_threshold, color="r", lw=0.8, ls="--", label="read threshold")
+    ax.set_xlabel("cycle")
+    ax.set_ylabel("wall position X")
+    ax.set_title("recurrent DW neuron")
+    ax.legend(fontsize=8)
+    _save(fig, target)
+    plt.close(fig)

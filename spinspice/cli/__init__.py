@@ -21,6 +21,7 @@ from spinspice import __version__
 from spinspice.cli.arrays import corners, energy
 from spinspice.cli.device import device
 from spinspice.cli.doctor import doctor
+from spinspice.cli.dw import dw
 from spinspice.cli.gxnor import gxnor
 from spinspice.cli.maap import maap
 from spinspice.cli.netlist import netlist
@@ -38,7 +39,7 @@ def cli() -> None:
     """
 
 
-for _command in (doctor, gxnor, device, corners, energy, netlist, sneak, train, maap):
+for _command in (doctor, gxnor, device, corners, energy, netlist, sneak, train, maap, dw):
     cli.add_command(_command)
 
 
