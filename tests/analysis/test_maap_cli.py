@@ -1,0 +1,99 @@
+"""``spinspice maap``: CSV columns (public contract) and one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from spinspice.cli import cli
+
+
+@pytest.mark.ngspice
+def test_maap_check_writes_the_contract_columns(tmp_path: Path) -> None:
+    out = tmp_path / "check.csv"
+    summ = tmp_path / "s.json"
+    r = CliRunner().invoke(
+        cli,
+        [
+            "maap",
+            "check",
+            "--inputs",
+            "9",
+            "--windows",
+            "4",
+            "--vectors",
+            "12",
+            "--seed",
+            "1",
+            "--csv",
+            str(out),
+            "--summary",
+            str(summ),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(out)
+    assert list(df.columns[:5]) == ["vector", "expected", "output", "error_lsb", "winner_correct"]
+    assert len(df) == 12 and summ.is_file()
+
+
+@pytest.mark.ngspice
+def test_maap_energy_writes_the_contract_columns(tmp_path: Path) -> None:
+    out = tmp_path / "e.csv"
+    r = CliRunner().invoke(
+        cli,
+        [
+            "maap",
+            "energy",
+            "--bits",
+            "4,8",
+            "--redundancy",
+            "1,4",
+            "--vectors",
+            "5",
+            "--csv",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(out)
+    assert list(df.columns[:8]) == [
+        "bits",
+        "redundancy",
+        "e_maap_op_J",
+        "e_maap_J",
+        "e_memory_J",
+        "e_adc_J",
+        "e_multiply_J",
+        "e_image_J",
+    ]
+    assert len(df) == 4
+
+
+@pytest.mark.ngspice
+def test_maap_transfer_writes_csv_and_plot(tmp_path: Path) -> None:
+    out, png = tmp_path / "t.csv", tmp_path / "t.png"
+    r = CliRunner().invoke(cli, ["maap", "transfer", "--csv", str(out), "--plot", str(png)])
+    assert r.exit_code == 0, r.output
+    assert list(pd.read_csv(out).columns) == ["i_in_A", "v_out_V", "in_linear_range"]
+    assert png.stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["maap", "energy", "--bits", "4,x", "--csv", "e.csv"],
+        ["maap", "energy", "--redundancy", "0", "--csv", "e.csv"],
+        ["maap", "check", "--inputs", "0", "--csv", "c.csv"],
+        ["maap", "cnn", "--dataset", "mnist", "--csv", "c.csv"],
+        ["maap", "cnn", "--vth-sigma", "0.5", "--csv", "c.csv"],
+    ],
+)
+def test_bad_input_is_a_one_line_error_exit_2(args: list[str], tmp_path: Path) -> None:
+    args = [str(tmp_path / a) if a.endswith(".csv") else a for a in args]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 2, r.output
+    assert "Traceback" not in r.output

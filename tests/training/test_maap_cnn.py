@@ -1,0 +1,77 @@
+"""MAAP-CNN (seed 003 §3): float training, quantised MAAP inference, redundancy, counts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from spinspice.analysis.maap import S_FS
+from spinspice.analysis.maap_module import MaapStats
+from spinspice.errors import ParameterError
+from spinspice.training.maap_cnn import (
+    CnnSpec,
+    activation_scale,
+    float_accuracy,
+    load_images,
+    maap_accuracy,
+    operation_counts,
+    train_cnn,
+)
+
+
+@pytest.fixture(scope="module")
+def trained():  # type: ignore[no-untyped-def]
+    data = load_images("digits")
+    w = train_cnn(CnnSpec(), data, seed=0, epochs=8)
+    return data, w, activation_scale(w, data.x_train)
+
+
+def _noisy_stats(sigma: float, n: int = 64) -> MaapStats:
+    # synthetic devices: knee offsets of sigma * FS (the ngspice-derived ones are tested
+    # in tests/analysis/test_maap.py)
+    rng = np.random.default_rng(5)
+    s = np.linspace(-0.25 * S_FS, S_FS, 81)
+    b = rng.normal(0, sigma * S_FS, n)
+    curves = np.clip(s[None, :] + b[:, None], 0, S_FS)
+    return MaapStats(0.05, 0.0, 5, s, curves, np.ones(n), b, 0.0, S_FS)
+
+
+def test_float_cnn_learns_digits(trained) -> None:  # type: ignore[no-untyped-def]
+    data, w, _ = trained
+    assert float_accuracy(w, data.x_test, data.y_test) > 0.9
+
+
+def test_ideal_maap_at_8_bits_matches_float(trained) -> None:  # type: ignore[no-untyped-def]
+    data, w, full = trained
+    acc = maap_accuracy(
+        w,
+        data,
+        bits=8,
+        redundancy=1,
+        stats=MaapStats.ideal(S_FS),
+        rng=np.random.default_rng(0),
+        act_full=full,
+    )
+    assert acc == pytest.approx(float_accuracy(w, data.x_test, data.y_test), abs=0.02)
+
+
+def test_redundancy_recovers_accuracy_lost_to_variation(trained) -> None:  # type: ignore[no-untyped-def]
+    data, w, full = trained
+    st = _noisy_stats(0.3)
+    acc = {
+        r: maap_accuracy(
+            w, data, bits=8, redundancy=r, stats=st, rng=np.random.default_rng(r), act_full=full
+        )
+        for r in (1, 16)
+    }
+    assert acc[16] > acc[1] + 0.03
+
+
+def test_operation_counts_of_the_digits_cnn() -> None:
+    c = operation_counts(CnnSpec())
+    assert c.maap == c.adc == 8 * 3 * 3  # 8 filters, 3x3 pooled
+    assert c.multiply == 72 * 36 + 72 * 10
+    with pytest.raises(ParameterError):
+        CnnSpec(image=9)
+    with pytest.raises(ParameterError):
+        load_images("mnist")
