@@ -15,7 +15,7 @@ min(max_p ReLU(Σ_k w_k x_k), FS). One LSB is FS / (2^B − 1).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,7 +30,6 @@ from spinspice.array_builder.maap import (
     maap_job,
     relu_transfer_job,
     sample_times,
-    trim_job,
 )
 from spinspice.errors import ParameterError
 from spinspice.spintronic_cells.she_mtj import SheMtjVariation
@@ -41,13 +40,6 @@ if TYPE_CHECKING:
 #: Full scale of the output code, unit products (our choice: below the measured
 #: saturation of the activation pair, 2.3 unit products for the default design).
 S_FS = 2.0
-
-
-def trim_design(engine: Engine, d: MaapDesign, osdi_path: Path | None = None) -> MaapDesign:
-    """Trim the pair: ``v_mid_V`` = simulated cell output at zero input, ``i_bias_A`` = I_sat."""
-    res = run_one(engine, trim_job(d, osdi_path))
-    v_mid = float(res.plot("op")["v(o)"][0])
-    return replace(d, v_mid_V=v_mid, i_bias_A=d.i_bias_nominal_A)
 
 
 # --------------------------------------------------------------------------- transfer
@@ -131,7 +123,6 @@ def run_transfer(
     """Simulate the cell's DC transfer and the activation pair's (seed 003 §2.2)."""
     if not 0 < i_max_A < 1e-2:
         raise ParameterError("i_max_A must be in (0, 10 mA)")
-    d = trim_design(engine, d, osdi_path)
     res = run_one(
         engine, cell_transfer_job(d, i_max_A=i_max_A, n_points=n_points, osdi_path=osdi_path)
     )
@@ -307,7 +298,6 @@ def run_check(
     if batch < 1:
         raise ParameterError("batch must be >= 1")
     t_start = time.perf_counter()
-    d = trim_design(engine, d, osdi_path)
     cal = calibrate(engine, d, windows=windows, inputs=inputs, osdi_path=osdi_path)
     rng = np.random.default_rng(seed)
     prods = random_products(rng, vectors, windows, inputs)

@@ -111,11 +111,10 @@ def measure_op_energy(
     osdi_path: Path | None = None,
 ) -> OpEnergy:
     """Energy per MAAP operation, averaged over ``vectors`` random operations (module doc)."""
-    from spinspice.analysis.maap import random_products, trim_design
+    from spinspice.analysis.maap import random_products
 
     if vectors < 1:
         raise ParameterError("vectors must be >= 1")
-    d = trim_design(engine, d, osdi_path)
     prods = random_products(np.random.default_rng(seed), vectors, windows, inputs)
     res = run_one(
         engine,

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spinspice.analysis.maap import S_FS, Calibration, calibrate, trim_design
+from spinspice.analysis.maap import S_FS, Calibration, calibrate
 from spinspice.analysis.runner import Engine
 from spinspice.array_builder.maap import MaapDesign, calibration_job, draw_maap
 from spinspice.errors import ParameterError
@@ -124,7 +124,6 @@ def characterise(
     """Simulate ``devices`` varied MAAP sets (one window) and fit their gain/offset."""
     if devices < 1:
         raise ParameterError("devices must be >= 1")
-    d = trim_design(engine, d, osdi_path)
     cal = calibrate(engine, d, windows=1, inputs=1, osdi_path=osdi_path)
     var = SheMtjVariation.mtj(mtj_variation, vth_sigma_V)
     n = 1 if (mtj_variation == 0 and vth_sigma_V == 0) else devices

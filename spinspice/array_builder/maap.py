@@ -24,11 +24,11 @@ on the low-impedance HM input of the first cell.
 
 **ReLU activation pair** (:func:`relu_pair_elements`): cell 1 sums the window's currents
 (with ``bias1_fraction`` · I_sat pulled out of its HM, so that sums 0 … FS span its linear
-range); its output drives a coupling OTA referred to ``v_mid`` (cell 1's output at zero input)
-into the HM of cell 2, together with a bias current source pulling ``i_bias_A`` (= the
-nominal I_sat) out of that HM. At zero input cell 2 sits exactly at its lower saturation
-knee, so negative sums give the same low output (ReLU = 0) and positive sums rise
-linearly: ReLU(s), saturating at the full scale.
+range); its output drives a coupling OTA into the HM of cell 2, referred to the output of
+a *replica* of cell 1 at zero input (one per MAAP set: a replica bias, so no trim step),
+together with a bias current source pulling the nominal I_sat out of that HM. At zero
+input cell 2 sits exactly at its lower saturation knee, so negative sums give the same low
+output (ReLU = 0) and positive sums rise linearly: ReLU(s), saturating at the full scale.
 
 **Winner-take-all** (:func:`wta_elements`): one NMOS source follower per activation pair,
 sources joined on the output node, one tail current source to V_ss. The follower with the
@@ -58,7 +58,6 @@ from spinspice.netlists.circuit import (
     DcSweep,
     Element,
     Mosfet,
-    OperatingPoint,
     Pwl,
     Resistor,
     Save,
@@ -122,11 +121,6 @@ class MaapDesign:
         Input OTAs: tanh current limit, bias current, output resistance, capacitances.
     gm_c_S:
         Transconductance of the coupling OTA between the two cells of a pair, S.
-    v_mid_V:
-        Cell-1 output at zero input (the coupling OTA's reference), V — trimmed by
-        :func:`spinspice.analysis.maap.trim_design`.
-    i_bias_A:
-        Bias current pulled out of the cell-2 HM, A (nominal I_sat: ReLU knee at 0).
     bias1_fraction:
         Cell 1's HM has ``bias1_fraction`` · I_sat pulled out, so a zero sum sits near its
         lower knee and the sums 0 … FS use (nearly) its whole linear range.
@@ -158,8 +152,6 @@ class MaapDesign:
     ota_cin_F: float = 1e-15
     ota_cout_F: float = 0.5e-15
     gm_c_S: float = 0.2e-3
-    v_mid_V: float = 0.554
-    i_bias_A: float = 0.0
     bias1_fraction: float = 0.9
     wta_w_m: float = 1e-6
     wta_l_m: float = 30e-9
@@ -185,7 +177,6 @@ class MaapDesign:
             "ota_cin_F",
             "ota_cout_F",
             "gm_c_S",
-            "v_mid_V",
             "wta_w_m",
             "wta_l_m",
             "i_tail_A",
@@ -203,8 +194,6 @@ class MaapDesign:
                 raise ParameterError(f"{name} must be a finite number > 0, got {v!r}")
         if not self.vss_V < 0:
             raise ParameterError(f"vss_V must be < 0, got {self.vss_V!r}")
-        if not 0 <= self.i_bias_A < 1e-2:
-            raise ParameterError(f"i_bias_A must be in [0, 10 mA), got {self.i_bias_A!r}")
         if not 0 <= self.bias1_fraction < 1:
             raise ParameterError(f"bias1_fraction must be in [0, 1), got {self.bias1_fraction!r}")
         if self.t_edge_s >= self.t_op_s / 4:
@@ -216,8 +205,8 @@ class MaapDesign:
         return self.bias1_fraction * self.she.i_sat_A
 
     @property
-    def i_bias_nominal_A(self) -> float:
-        """Bias current that puts the cell-2 knee at zero input: the nominal I_sat, A."""
+    def i_bias_A(self) -> float:
+        """Bias current pulled out of the cell-2 HM: the nominal I_sat (knee at zero), A."""
         return self.she.i_sat_A
 
     def template_subcircuits(self) -> tuple[TemplateSubcircuit, ...]:
@@ -265,8 +254,23 @@ def window_draws(draws: SheMtjDraws | None, p: int) -> WindowDraws:
 
 
 def draw_maap(v: SheMtjVariation, windows: int, seed: int) -> SheMtjDraws:
-    """Per-device draws for a MAAP set of ``windows`` activation pairs."""
-    return draw_variation(v, MTJS_PER_WINDOW * windows, FETS_PER_WINDOW * windows, seed)
+    """Per-device draws for a MAAP set of ``windows`` activation pairs and its replica cell
+    (the replica's MTJ and transistors come last)."""
+    return draw_variation(
+        v, MTJS_PER_WINDOW * windows + 1, FETS_PER_WINDOW * windows + FETS_PER_CELL, seed
+    )
+
+
+def replica_draws(draws: SheMtjDraws | None) -> tuple[float, float, float, float]:
+    """(R_P factor, I_sat factor, ΔV_th,n, ΔV_th,p) of the replica cell (the last devices)."""
+    if draws is None:
+        return (1.0, 1.0, 0.0, 0.0)
+    return (
+        float(draws.rp_factor[-1]),
+        float(draws.isat_factor[-1]),
+        float(draws.dvth_V[-2]),
+        float(draws.dvth_V[-1]),
+    )
 
 
 # --------------------------------------------------------------------------- circuits
@@ -317,15 +321,27 @@ def ota_elements(prefix: str, out: str, waveform: Waveform) -> list[Element]:
     vin = f"{prefix}in"
     return [
         VoltageSource(f"V{prefix}", vin, GROUND, waveform),
-        SubcktInstance(f"X{prefix}", ("vdd", vin, out), OTA),
+        SubcktInstance(f"X{prefix}", ("vdd", vin, GROUND, out), OTA),
+    ]
+
+
+def replica_elements(d: MaapDesign, ref: str, draws: SheMtjDraws | None) -> list[Element]:
+    """The replica of cell 1 at zero input (its bias only); output ``ref``."""
+    rp, isat, dn, dp = replica_draws(draws)
+    return [
+        SubcktInstance("Xrepbias1", ("repa", GROUND), ISRC, {"idc": d.i_bias1_A}),
+        *cell_elements(
+            d, "rep", "repa", ref, rp_factor=rp, isat_factor=isat, dvth_n_V=dn, dvth_p_V=dp
+        ),
     ]
 
 
 def relu_pair_elements(
-    d: MaapDesign, prefix: str, a1: str, out: str, w: WindowDraws
+    d: MaapDesign, prefix: str, a1: str, out: str, w: WindowDraws, ref: str = "ref"
 ) -> list[Element]:
-    """Activation pair: cell 1 (input ``a1``) → coupling OTA + bias source → cell 2 → ``out``."""
-    o1, a2, ci = f"{prefix}o1", f"{prefix}a2", f"{prefix}ci"
+    """Activation pair: cell 1 (input ``a1``) → coupling OTA (referred to the replica output
+    ``ref``) + bias source → cell 2 → ``out``."""
+    o1, a2 = f"{prefix}o1", f"{prefix}a2"
     els: list[Element] = [
         SubcktInstance(f"X{prefix}bias1", (a1, GROUND), ISRC, {"idc": d.i_bias1_A})
     ]
@@ -340,10 +356,9 @@ def relu_pair_elements(
         dvth_p_V=w.dvth_V[1],
     )
     els += [
-        # coupling OTA input = V(o1) − v_mid, transconductance gm_c
-        VoltageSource(f"V{prefix}mid", o1, ci, Dc(d.v_mid_V)),
+        # coupling OTA: gm_c · (V(o1) − V(ref)) into the HM of cell 2
         SubcktInstance(
-            f"X{prefix}cpl", ("vdd", ci, a2), OTA, {"gm": d.gm_c_S, "imax": 20 * d.ota_imax_A}
+            f"X{prefix}cpl", ("vdd", o1, ref, a2), OTA, {"gm": d.gm_c_S, "imax": 20 * d.ota_imax_A}
         ),
         SubcktInstance(f"X{prefix}bias", (a2, GROUND), ISRC, {"idc": d.i_bias_A}),
     ]
@@ -435,22 +450,13 @@ def relu_transfer_job(
     """DC sweep of one activation pair over sums −s_max … +s_max (unit products)."""
     els = _supplies(d)
     els += ota_elements("in", "a1", Dc(0.0))
+    els += replica_elements(d, "ref", None)
     els += relu_pair_elements(d, "p0", "a1", "o2", WindowDraws())
     v = s_max * d.v_unit_V
     sweep = DcSweep("Vin", -v, v, 2 * v / (n_points - 1))
     saves = [Save("v", ("o2",)), Save("v", ("p0o1",)), Save("v", ("p0a2",))]
     c = _circuit(d, "MAAP ReLU pair transfer", els, sweep, saves)
     return make_job(c, key="maap/transfer/relu", osdi=_osdi(d, osdi_path), meta={"family": "maap"})
-
-
-def trim_job(d: MaapDesign, osdi_path: Path | None = None) -> Job:
-    """Operating point of cell 1 (with its bias) at zero input: the pair's ``v_mid_V``."""
-    els = _supplies(d)
-    els += ota_elements("in", "a", Dc(0.0))
-    els.append(SubcktInstance("Xbias1", ("a", GROUND), ISRC, {"idc": d.i_bias1_A}))
-    els += cell_elements(d, "c", "a", "o")
-    c = _circuit(d, "MAAP cell trim", els, OperatingPoint(), [Save("v", ("o",))])
-    return make_job(c, key="maap/trim/cell", osdi=_osdi(d, osdi_path), meta={"family": "maap"})
 
 
 def sample_times(d: MaapDesign, n_vectors: int) -> np.ndarray:
@@ -462,7 +468,7 @@ def _maap_elements(
     d: MaapDesign, waveforms: Sequence[Sequence[Waveform]], draws: SheMtjDraws | None
 ) -> tuple[list[Element], list[Save]]:
     """Elements of a MAAP set: ``waveforms[p][k]`` drives the DAC of window p, input k."""
-    els = _supplies(d)
+    els = _supplies(d) + replica_elements(d, "ref", draws)
     gates: list[str] = []
     dvth_f: list[float] = []
     saves = [Save("v", ("out",)), Save("i", ("vdd",)), Save("i", ("vss",))]

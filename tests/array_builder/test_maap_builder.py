@@ -37,8 +37,8 @@ def test_maap_job_has_one_ota_per_product_and_two_cells_per_window(n: int, p: in
     mtjs = [e for e in els if isinstance(e, SubcktInstance) and e.subckt == "she_mtj"]
     fets = [e for e in els if isinstance(e, Mosfet)]
     assert len(otas) == p * k + p  # input OTAs + one coupling OTA per pair
-    assert len(mtjs) == MTJS_PER_WINDOW * p
-    assert len(fets) == FETS_PER_WINDOW * p
+    assert len(mtjs) == MTJS_PER_WINDOW * p + 1  # + the replica cell
+    assert len(fets) == FETS_PER_WINDOW * p + 2
     assert "v(out)" in job.saves and f"i(vwd{p - 1})" in job.saves
     assert job.meta["windows"] == p and job.meta["inputs"] == k
 
@@ -66,7 +66,7 @@ def test_osdi_kind_uses_n_instances(tmp_path) -> None:  # type: ignore[no-untype
     d = replace(D, mtj_model="osdi")
     job = calibration_job(d, windows=2, inputs=2, s_max=2.0, osdi_path=fake)
     assert job.circuit is not None
-    assert sum(isinstance(e, OsdiInstance) for e in job.circuit.elements) == 2 * MTJS_PER_WINDOW
+    assert sum(isinstance(e, OsdiInstance) for e in job.circuit.elements) == 2 * MTJS_PER_WINDOW + 1
     assert "pre_osdi osdi/she_mtj.osdi" in job.deck.text()
     with pytest.raises(ParameterError):
         calibration_job(d, windows=1, inputs=1, s_max=2.0)
