@@ -132,7 +132,7 @@ class CrossbarResult:
     i_ideal_A: NDArray[np.float64]
     i_programmed_A: NDArray[np.float64]
     elapsed_s: float
-    i_supply_A: NDArray[np.float64]
+    e_slot_J: NDArray[np.float64]
 
     @property
     def error_lsb(self) -> NDArray[np.float64]:
@@ -207,8 +207,39 @@ def measure_crossbar(
     x = np.asarray(inputs.vectors)
     ideal = design.ideal_residue_A(x, weights.levels, weights.offset_levels)
     prog = design.residue_from_positions_A(x, weights.positions, weights.offset_positions)
-    supply = -np.interp(ts, tr["time"], tr["i(vvdd)"])
-    return CrossbarResult(design, weights, x, i_out, ideal, prog, sim.elapsed_s, supply)
+    return CrossbarResult(
+        design, weights, x, i_out, ideal, prog, sim.elapsed_s, slot_energies_J(design, inputs, sim)
+    )
+
+
+def slot_energies_J(
+    design: DWCrossbarDesign, inputs: InputSchedule, sim: SimResult
+) -> NDArray[np.float64]:
+    """Energy drawn from V_DD (bit-line clamps) and the word-line drivers in each input slot, J.
+
+    The buffer amplifiers and mirrors are behavioural: their own bias power is not included.
+    """
+    from spinspice.netlists.circuit import Dc
+
+    tr = sim.plot("tran")
+    t = tr["time"]
+    vdd = design.technology.vdd_V
+    p = vdd * -tr["i(vvdd)"]
+    for i in range(design.rows):
+        wf = inputs.word_line(i, vdd)
+        if isinstance(wf, Dc):
+            v = np.full_like(t, float(wf.value))  # type: ignore[arg-type]
+        else:
+            pts = np.asarray(wf.points)
+            v = np.interp(t, pts[:, 0], pts[:, 1])
+        p = p + v * -tr[f"i(vwl{i + 1})"]
+    n = np.asarray(inputs.vectors).shape[0]
+    out = np.empty(n)
+    for k in range(n):
+        a, b = k * inputs.slot_s, (k + 1) * inputs.slot_s
+        sel = (t >= a) & (t <= b)
+        out[k] = float(np.trapezoid(p[sel], t[sel]))
+    return out
 
 
 def run_crossbar(

@@ -451,6 +451,7 @@ def crossbar_circuit(
         saves=(
             *(Save("i", (residue_source(g).lower(),)) for g in range(1, design.n_outputs + 1)),
             Save("i", ("vvdd",)),
+            *(Save("i", (f"vwl{i}",)) for i in range(1, m + 1)),
         ),
         options=Options(method="gear"),
     )

@@ -6,12 +6,14 @@
     2T1R binary MTJ synapse arrays (seed 001 style, reference-decoded).
 ``crossbar``
     1T1R and 1R MTJ crossbars with 2-/4-phase stochastic writes (seed 002).
+``dw``
+    Domain-wall synapse crossbar with offset column (seed 004).
 
 Adding a family: a module here that calls :func:`spinspice.analysis.registry.register`,
 and one import line below (docs/architecture.md has the checklist).
 """
 
-from spinspice.analysis.families import crossbar, stt_2t1r, stt_4t2r
+from spinspice.analysis.families import crossbar, dw, stt_2t1r, stt_4t2r
 from spinspice.analysis.registry import Capability, Family, registered
 from spinspice.errors import ParameterError
 
@@ -43,4 +45,4 @@ def get(name: str, capability: Capability = "jobs") -> Family:
     return fam
 
 
-__all__ = ["crossbar", "get", "names", "stt_2t1r", "stt_4t2r"]
+__all__ = ["crossbar", "dw", "get", "names", "stt_2t1r", "stt_4t2r"]
