@@ -8,12 +8,14 @@
     1T1R and 1R MTJ crossbars with 2-/4-phase stochastic writes (seed 002).
 ``dw``
     Domain-wall synapse crossbar with offset column (seed 004).
+``maap``
+    SHE-MTJ Multiply-Accumulate-Activate-Pool sets (seed 003).
 
 Adding a family: a module here that calls :func:`spinspice.analysis.registry.register`,
 and one import line below (docs/architecture.md has the checklist).
 """
 
-from spinspice.analysis.families import crossbar, dw, stt_2t1r, stt_4t2r
+from spinspice.analysis.families import crossbar, dw, maap, stt_2t1r, stt_4t2r
 from spinspice.analysis.registry import Capability, Family, registered
 from spinspice.errors import ParameterError
 
@@ -45,4 +47,4 @@ def get(name: str, capability: Capability = "jobs") -> Family:
     return fam
 
 
-__all__ = ["crossbar", "dw", "get", "names", "stt_2t1r", "stt_4t2r"]
+__all__ = ["crossbar", "dw", "get", "maap", "names", "stt_2t1r", "stt_4t2r"]
