@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import erfc
 
-from spinspice.analysis.nodal import LinearSolver, solve_bias
+from spinspice.analysis.nodal import FactorCache, LinearSolver, solve_bias
 from spinspice.analysis.runner import Engine, run_one
 from spinspice.array_builder.crossbar import (
     BoolArray,
@@ -139,11 +139,12 @@ def phase_stress(
     v0 = i0 = np.zeros(design.shape)
     solve_s = 0.0
     prev: FloatArray | None = None
+    cache = FactorCache()  # one reference factorisation shared by the phase's intervals
     for k, (a, b) in enumerate(ivs):
         net = build_network(design, phase, states_ap, at_s=a)
         if bias:
             # consecutive intervals differ by the drivers that switch: start from the last
-            sol = solve_bias(net, start_V=prev)
+            sol = solve_bias(net, start_V=prev, factor_cache=cache)
             prev = sol.v_node_V[:, 0]
         else:
             sol = LinearSolver(net).solve()
