@@ -561,7 +561,9 @@ class CircuitSolver:
                 parent[rm] = rp
             else:
                 parent[rp] = rm
-        roots = np.array([find(k) for k in range(n)])
+        roots = np.arange(n)
+        touched = np.unique(np.array([(p, m) for _s, p, m in self._src_links], np.intp).ravel())
+        roots[touched] = [find(int(k)) for k in touched]
         self._roots = roots
         # per solve, offsets along the source forest are propagated (see _offsets)
         known = roots == 0
