@@ -486,3 +486,137 @@ def recurrent(
         f"{int(df['cycle'][fire[0]]) if len(fire) else '-'}; outputs match the law: "
         f"{bool((df['output'] == df['expected_output']).all())}"
     )
+
+
+@dw.command("nets")
+@click.option(
+    "--hidden",
+    callback=_floats,
+    default="10,20,30,50,100",
+    show_default=True,
+    help="Hidden-layer sizes.",
+)
+@click.option(
+    "--bits",
+    "bits_list",
+    callback=_floats,
+    default="4",
+    show_default=True,
+    help="Weight bits (DW synapse levels 2^bits).",
+)
+@click.option("--seeds", type=click.IntRange(1, 100), default=5, show_default=True)
+@click.option("--epochs", type=click.IntRange(1, 1000), default=30, show_default=True)
+@click.option(
+    "--vote-ratio",
+    type=click.FloatRange(1.0, 10.0),
+    default=1.2,
+    show_default=True,
+    help="Smallest current ratio the majority vote resolves (spinspice dw vote).",
+)
+@click.option(
+    "--dataset", type=click.Choice(["digits", "mnist"]), default="digits", show_default=True
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="MNIST IDX directory (for --dataset mnist).",
+)
+@click.option(
+    "--table",
+    "table_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the equal-error BTNN vs RLNN table (Table I shape).",
+)
+@_csv_plot("dw_nets.csv", "kind,hidden,bits,seed,ideal_error,hw_error,area_m2,energy_J")
+@handle_errors
+def nets(
+    hidden: tuple[float, ...],
+    bits_list: tuple[float, ...],
+    seeds: int,
+    epochs: int,
+    vote_ratio: float,
+    dataset: str,
+    data_dir: Path | None,
+    table_path: Path | None,
+    csv_path: Path,
+    plot_path: Path | None,
+) -> None:
+    """Spin BTNN vs spin RLNN on DW crossbars (seed 004 Fig. 8, Table I): error, area, energy."""
+    from rich.progress import Progress
+
+    from spinspice.analysis.tables import write_csv
+    from spinspice.errors import ParameterError
+    from spinspice.training.data import load_dataset
+    from spinspice.training.dw_nets import compare_nets, equal_error_table
+
+    hs = tuple(int(h) for h in hidden)
+    bs = tuple(int(b) for b in bits_list)
+    if any(h != v or not 1 <= h <= 4096 for h, v in zip(hs, hidden, strict=True)):
+        raise ParameterError("--hidden takes integers in 1..4096")
+    if any(b != v or not 1 <= b <= 8 for b, v in zip(bs, bits_list, strict=True)):
+        raise ParameterError("--bits takes integers in 1..8")
+    out = _prepare_output(csv_path)
+    tab = _prepare_output(table_path)
+    plot = _prepare_output(plot_path)
+    data = load_dataset(dataset, data_dir=data_dir)
+    with Progress(console=_console(stderr=True), transient=True) as bar:
+        task = bar.add_task("training DW nets", total=2 * len(hs) * len(bs) * seeds)
+        df = compare_nets(
+            data,
+            hidden=hs,
+            bits=bs,
+            seeds=tuple(range(seeds)),
+            epochs=epochs,
+            vote_ratio=vote_ratio,
+            progress=lambda d, t: bar.update(task, completed=d),
+        )
+    assert out is not None
+    write_csv(df, out)
+    t = equal_error_table(df)
+    if tab is not None:
+        write_csv(t, tab)
+    if plot is not None:
+        _plot_nets(df, plot)
+    con = _console()
+    g = df.groupby(["kind", "hidden", "bits"])[["ideal_error", "hw_error"]].mean()
+    con.print(g.to_string(float_format=lambda v: f"{100 * v:.1f} %"))
+    con.print(t.to_string())
+    con.print(f"wrote {out}" + (f" and {tab}" if tab else ""))
+
+
+def _plot_nets(df: Any, target: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from spinspice.analysis.tables import write_atomic
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    for ax, x in zip(axes, ("hidden", "bits"), strict=True):
+        for kind, sub in df.groupby("kind"):
+            other = "bits" if x == "hidden" else "hidden"
+            keep = sub[sub[other] == sub[other].max()]
+            g = keep.groupby(x)
+            for col, ls in (("ideal_error", "-"), ("hw_error", "--")):
+                m, s = g[col].mean(), g[col].std()
+                ax.errorbar(
+                    m.index,
+                    100 * m,
+                    yerr=100 * s,
+                    ls=ls,
+                    marker="o",
+                    ms=3,
+                    label=f"{kind} {col.split('_')[0]}",
+                )
+        ax.set_xlabel(x if x == "bits" else "hidden neurons")
+        ax.set_ylabel("test error (%)")
+        if x == "hidden":
+            ax.set_xscale("log")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fmt = target.suffix.lstrip(".") or "png"
+    write_atomic(target, lambda p: fig.savefig(p, format=fmt, dpi=130))
+    plt.close(fig)

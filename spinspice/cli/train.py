@@ -14,7 +14,10 @@ from typing import Any
 
 import click
 
-_SYNAPSES = ("float", "gxnor", "mtj-4t2r", "mtj-1t1r", "mtj-1r-2phase", "mtj-1r-4phase", "dp")
+_SYNAPSES = (
+    "float", "gxnor", "mtj-4t2r", "mtj-1t1r", "mtj-1r-2phase", "mtj-1r-4phase", "dp",
+    "dw-btnn", "dw-rlnn",
+)
 _MODELS = ("analytic", "analytic-hc", "thermal", "precessional")
 
 
@@ -47,7 +50,8 @@ _MODELS = ("analytic", "analytic-hc", "thermal", "precessional")
     show_default=True,
     help="float (real weights), gxnor (ideal ternary), mtj-4t2r (MTJ-GXNOR), "
     "mtj-1t1r / mtj-1r-2phase / mtj-1r-4phase (binary crossbars), dp (deterministic "
-    "programming baseline).",
+    "programming baseline), dw-btnn / dw-rlnn (seed 004 DW crossbars: binary-threshold or "
+    "3-bit racetrack neurons, 4-bit DW weights with variation, majority vote).",
 )
 @click.option("--epochs", type=click.IntRange(1, 100_000), default=20, show_default=True)
 @click.option(

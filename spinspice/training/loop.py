@@ -70,7 +70,10 @@ __all__ = [
     "train",
 ]
 
-Synapse = Literal["float", "gxnor", "mtj-4t2r", "mtj-1t1r", "mtj-1r-2phase", "mtj-1r-4phase", "dp"]
+Synapse = Literal[
+    "float", "gxnor", "mtj-4t2r", "mtj-1t1r", "mtj-1r-2phase", "mtj-1r-4phase", "dp",
+    "dw-btnn", "dw-rlnn",
+]
 #: Accepted synapse types.
 SYNAPSES: Final = (
     "float",
@@ -80,7 +83,11 @@ SYNAPSES: Final = (
     "mtj-1r-2phase",
     "mtj-1r-4phase",
     "dp",
+    "dw-btnn",
+    "dw-rlnn",
 )
+#: Domain-wall nets of seed 004 (spinspice.training.dw_nets).
+_DW: Final = ("dw-btnn", "dw-rlnn")
 _BINARY: Final = ("mtj-1t1r", "mtj-1r-2phase", "mtj-1r-4phase", "dp")
 #: Seed 001 Table 3 update period and voltage.
 SEED001_T_UP_S: Final = 2e-9
@@ -263,6 +270,8 @@ class TrainingConfig:
             return 0.02
         if self.synapse == "mtj-4t2r":
             return 2.0
+        if self.synapse in _DW:
+            return 0.01
         return 4.0
 
     @property
@@ -562,6 +571,10 @@ def net_spec(config: TrainingConfig, dataset: Dataset) -> NetSpec:
         image_shape=dataset.image_shape,
         n_classes=dataset.n_classes,
     )
+    if config.synapse in _DW and (len(spec.layers) != 2 or spec.layers[0].kind != "fc"):
+        raise ParameterError(
+            f"synapse {config.synapse!r} needs one hidden dense layer, e.g. 64-100-10"
+        )
     if config.synapse in _BINARY and any(la.kind != "fc" for la in spec.layers):
         raise ParameterError(f"synapse {config.synapse!r} supports dense nets only")
     return spec
@@ -599,7 +612,11 @@ def train(
     spec = net_spec(config, dataset)
     rng = np.random.default_rng([config.seed, 0x7A11])
     t0 = time.perf_counter()
-    if config.synapse in _BINARY:
+    if config.synapse in _DW:
+        from spinspice.training.dw_nets import loop_train
+
+        records, weights, extra = loop_train(config, dataset, spec, progress)
+    elif config.synapse in _BINARY:
         records, weights, extra = _train_binary(config, dataset, spec, rng, progress)
     else:
         records, weights, extra = _train_minibatch(config, dataset, spec, rng, progress)
