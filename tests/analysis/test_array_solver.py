@@ -233,3 +233,44 @@ def test_2t1r_16x16_read_agrees_with_ngspice_op(
         else [f"i(vu_{n})" for n in range(1, design.total_cols + 1)]
     )
     _agreement(circuit, outs, lsb)
+
+
+def _with_driver_resistance(circuit: Circuit, r_ohm: float) -> Circuit:
+    """Every grounded source moved behind a series resistor ``r_ohm`` (same source names)."""
+    from dataclasses import replace
+
+    elements: list[object] = []
+    for e in circuit.elements:
+        if isinstance(e, VoltageSource) and e.n_minus == GROUND:
+            inner = f"{e.n_plus}_drv"
+            elements += [
+                replace(e, n_plus=inner),
+                Resistor(f"R{e.name}_drv", inner, e.n_plus, r_ohm),
+            ]
+        else:
+            elements.append(e)
+    return replace(circuit, elements=tuple(elements))  # type: ignore[arg-type]
+
+
+@pytest.mark.ngspice
+def test_near_ideal_drivers_keep_full_accuracy(private_cache: Path) -> None:
+    """1 µΩ drivers (the case that costs nodal.py's PCG 5e-7): no loss here."""
+    from spinspice.array_builder.array_4t2r import Array4T2RDesign, array_circuit, random_weights
+    from spinspice.array_builder.synapse_4t2r import Synapse4T2RDesign
+
+    syn = Synapse4T2RDesign(technology=MosfetTechnology.default("tt"))
+    design = Array4T2RDesign(synapse=syn, rows=16, cols=16)
+    x = np.random.default_rng(8).integers(-1, 2, 16)
+    ideal = array_circuit(design, random_weights(16, 16, 8), "ff", x)
+    stiff = _with_driver_resistance(ideal, 1e-6)
+    outs = [f"i(vout_{m})" for m in range(1, 17)]
+    eng = FastEngine(characteriser=NgspiceSubprocess())
+    a = eng.run([make_job(ideal, key="t/ideal")])[0].plot("op")
+    b = eng.run([make_job(stiff, key="t/stiff")])[0].plot("op")
+    i_a = np.array([a[k][0] for k in outs])
+    i_b = np.array([b[k][0] for k in outs])
+    # physically the 1 µΩ drivers shift the outputs by ~1e-8 relative (a column's
+    # ~0.6 mA through 1 µΩ against 0.1 V); nodal.py's PCG lost 5e-7 here
+    assert np.max(np.abs(i_b - i_a)) <= 1e-7 * np.max(np.abs(i_a))
+    lsb = 0.5 * (1 / syn.r_on_ohm - 1 / syn.r_off_ohm) * 0.1
+    _agreement(stiff, outs, lsb)
