@@ -19,6 +19,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_crossbar_solver.py --sizes 64 128 256 --batch 100
     .venv/bin/python benchmarks/bench_crossbar_solver.py --sizes 1024 --no-spice   # 1024² read
+    .venv/bin/python benchmarks/bench_crossbar_solver.py --sneak --sneak-baseline --sizes 64 128
 """
 
 from __future__ import annotations
@@ -145,6 +146,38 @@ def bench(size: int, arch: str, batch: int, spice: bool, method: str, pwl: bool)
     )
 
 
+def bench_sneak(size: int, arch: str, baseline: bool) -> None:
+    """``sneak`` 2-phase on a random crossbar: reused factorisations (today's path) and,
+    with ``baseline``, one factorisation per Newton solve (the path before; ``REF_PCG_MAX``
+    = 0), with the largest difference of the interval voltages between the two."""
+    from spinspice.analysis import nodal
+    from spinspice.analysis.sneak import analyse
+
+    design = CrossbarDesign(architecture=arch, rows=size, cols=size)  # type: ignore[arg-type]
+    x, delta, states = random_inputs(size, size, 7)
+    t0 = time.perf_counter()
+    res = analyse(design, x, delta, states, "2phase")
+    t_new = time.perf_counter() - t0
+    line = f"sneak {arch} 2phase {size}x{size}: reused factorisations {t_new:.2f} s"
+    if baseline:
+        keep = nodal.REF_PCG_MAX
+        nodal.REF_PCG_MAX = 0
+        try:
+            t0 = time.perf_counter()
+            ref = analyse(design, x, delta, states, "2phase")
+            t_old = time.perf_counter() - t0
+        finally:
+            nodal.REF_PCG_MAX = keep
+        dv = max(
+            float(np.max(np.abs(a.v_intervals_V - b.v_intervals_V)))
+            for a, b in zip(res.phases, ref.phases, strict=True)
+        )
+        line += (
+            f" | one per solve {t_old:.2f} s | speed-up {t_old / t_new:.1f}x | max dv {dv:.1e} V"
+        )
+    print(line, flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -159,9 +192,22 @@ def main() -> None:
         action="store_true",
         help="also run the ngspice batch as one PWL transient (slow: minutes at 128x128)",
     )
+    ap.add_argument(
+        "--sneak",
+        action="store_true",
+        help="time `sneak` 2-phase (bias-dependent Newton per pulse interval) instead",
+    )
+    ap.add_argument(
+        "--sneak-baseline",
+        action="store_true",
+        help="with --sneak: also one factorisation per solve (the old path) and compare",
+    )
     a = ap.parse_args()
     for s in a.sizes:
-        bench(s, a.arch, a.batch, not a.no_spice, a.method, a.pwl)
+        if a.sneak:
+            bench_sneak(s, a.arch, a.sneak_baseline)
+        else:
+            bench(s, a.arch, a.batch, not a.no_spice, a.method, a.pwl)
 
 
 if __name__ == "__main__":
