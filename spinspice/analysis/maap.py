@@ -349,3 +349,34 @@ def run_check(
         }
     )
     return CheckResult(df, bits, cal.s_fs, e_total / vectors, seed, time.perf_counter() - t_start)
+
+
+def plot_check(res: CheckResult, path: Path) -> None:
+    """Decoded output vs ideal max-pool(ReLU) (left) and the error histogram (right)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from spinspice.analysis.tables import write_atomic
+
+    df = res.table
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6))
+    ok = df["winner_correct"].to_numpy(bool)
+    ax1.plot(df["ideal_value"][ok], df["output_value"][ok], "k.", ms=4, label="winner right")
+    ax1.plot(df["ideal_value"][~ok], df["output_value"][~ok], "rx", ms=5, label="winner wrong")
+    ax1.plot([0, res.s_fs], [0, res.s_fs], color="grey", lw=0.8)
+    ax1.set_xlabel("ideal min(max_p ReLU(Σ w·x), FS)")
+    ax1.set_ylabel("MAAP output, decoded")
+    ax1.legend(fontsize=8)
+    ax2.hist(df["error_lsb"], bins=30, color="tab:blue")
+    s = res.summary()
+    ax2.set_xlabel(f"error ({res.bits}-bit LSB)")
+    ax2.set_title(
+        f"mean |err| {s['mean_abs_error_lsb']:.2f}, max {s['max_abs_error_lsb']:.2f} LSB; "
+        f"winner {100 * s['fraction_winner_correct']:.1f} %",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    write_atomic(path, lambda p: fig.savefig(p, format=path.suffix.lstrip(".") or "png", dpi=130))
+    plt.close(fig)

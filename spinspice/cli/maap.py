@@ -210,6 +210,12 @@ def transfer(
     help="One row per vector: vector,expected,output,error_lsb,winner_correct,...",
 )
 @click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also plot output vs ideal and the error histogram.",
+)
+@click.option(
     "--summary",
     "summary_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -228,6 +234,7 @@ def check(
     vth_sigma_V: float,
     batch: int,
     csv_path: Path,
+    plot_path: Path | None,
     summary_path: Path | None,
     mtj_model: str,
     backend: str,
@@ -247,12 +254,13 @@ def check(
 
     from rich.progress import Progress
 
-    from spinspice.analysis.maap import run_check
+    from spinspice.analysis.maap import plot_check, run_check
     from spinspice.analysis.tables import write_csv, write_json
     from spinspice.spintronic_cells.she_mtj import SheMtjVariation
 
     csv_out = _prepare_output(csv_path)
     sum_out = _prepare_output(summary_path)
+    plot_out = _prepare_output(plot_path)
     d, osdi = _design(mtj_model, None)
     var = None
     if mtj_variation > 0 or vth_sigma_V > 0:
@@ -290,6 +298,8 @@ def check(
     }
     if sum_out is not None:
         write_json(summ, sum_out)
+    if plot_out is not None:
+        plot_check(res, plot_out)
     con = _console()
     con.print(json.dumps(summ, indent=1))
     con.print(f"wrote {csv_out}")
