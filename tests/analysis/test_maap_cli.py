@@ -97,3 +97,45 @@ def test_bad_input_is_a_one_line_error_exit_2(args: list[str], tmp_path: Path) -
     r = CliRunner().invoke(cli, args)
     assert r.exit_code == 2, r.output
     assert "Traceback" not in r.output
+
+
+@pytest.mark.ngspice
+def test_maap_cnn_writes_the_contract_columns(tmp_path: Path) -> None:
+    out = tmp_path / "cnn.csv"
+    r = CliRunner().invoke(
+        cli,
+        [
+            "maap",
+            "cnn",
+            "--dataset",
+            "digits",
+            "--bits",
+            "4",
+            "--redundancy",
+            "1,4",
+            "--vth-sigma",
+            "0",
+            "--mtj-variation",
+            "0,0.05",
+            "--seeds",
+            "1",
+            "--devices",
+            "4",
+            "--epochs",
+            "2",
+            "--csv",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(out)
+    assert list(df.columns[:6]) == [
+        "bits",
+        "redundancy",
+        "vth_sigma_V",
+        "mtj_variation",
+        "seed",
+        "test_accuracy",
+    ]
+    assert len(df) == 4 and df["test_accuracy"].between(0, 1).all()
+    assert (df["devices_simulated"] == [1, 1, 4, 4]).all()
