@@ -1,6 +1,6 @@
 """Draw the MAAP schematics of docs/maap.md (matplotlib; element values from MaapDesign).
 
-    .venv/bin/python benchmarks/maap_schematic.py docs/figures/maap_schematic.png
+.venv/bin/python benchmarks/maap_schematic.py docs/figures/maap_schematic.png
 """
 
 from __future__ import annotations
@@ -28,8 +28,14 @@ def resistor(ax: Axes, x: float, y0: float, y1: float, label: str, left: bool = 
     wire(ax, (x, y0), (x, y0 + 0.25 * h))
     ax.add_patch(Rectangle((x - 0.12, y0 + 0.25 * h), 0.24, 0.5 * h, fill=False, lw=1.2))
     wire(ax, (x, y0 + 0.75 * h), (x, y1))
-    ax.text(x - 0.2 if left else x + 0.2, y0 + 0.5 * h, label, va="center", fontsize=8,
-            ha="right" if left else "left")
+    ax.text(
+        x - 0.2 if left else x + 0.2,
+        y0 + 0.5 * h,
+        label,
+        va="center",
+        fontsize=8,
+        ha="right" if left else "left",
+    )
 
 
 def hresistor(ax: Axes, x0: float, x1: float, y: float, label: str) -> None:
@@ -68,8 +74,13 @@ def draw_cell(ax: Axes, d: MaapDesign) -> None:
     ax.set_title("(a) SHE-MTJ cell (one of two per activation pair)", fontsize=10)
     # heavy metal strip
     ax.add_patch(Rectangle((0.6, 0.9), 3.2, 0.35, fc="0.75", ec="k"))
-    ax.text(2.2, 0.6, f"heavy metal, R_HM = {she.r_hm_ohm:.0f} Ω (f_b = {she.hm_split:g})",
-            ha="center", fontsize=8)
+    ax.text(
+        2.2,
+        0.6,
+        f"heavy metal, R_HM = {she.r_hm_ohm:.0f} Ω (f_b = {she.hm_split:g})",
+        ha="center",
+        fontsize=8,
+    )
     wire(ax, (0.2, 1.07), (0.6, 1.07))
     ax.text(-0.6, 1.3, "input a\n(Σ OTA currents)", fontsize=8)
     wire(ax, (3.8, 1.07), (4.2, 1.07))
@@ -77,8 +88,9 @@ def draw_cell(ax: Axes, d: MaapDesign) -> None:
     ax.text(4.35, 1.2, "constant b", fontsize=8)
     # MTJ pillar near the constant end
     ax.add_patch(Rectangle((2.9, 1.25), 0.5, 0.55, fc="tab:orange", ec="k"))
-    ax.text(2.45, 1.9, f"MTJ R_P = {she.r_p_ohm / 1e3:.1f} kΩ\nTMR {she.tmr0:g}", fontsize=8,
-            ha="right")
+    ax.text(
+        2.45, 1.9, f"MTJ R_P = {she.r_p_ohm / 1e3:.1f} kΩ\nTMR {she.tmr0:g}", fontsize=8, ha="right"
+    )
     wire(ax, (3.15, 1.8), (3.15, 2.6))
     # divider node d
     ax.plot(3.15, 2.6, "ko", ms=4)
@@ -86,8 +98,13 @@ def draw_cell(ax: Axes, d: MaapDesign) -> None:
     resistor(ax, 3.15, 2.6, 4.2, f"R_ref = {d.r_ref_ohm / 1e3:.1f} kΩ", left=True)
     ax.text(3.0, 4.3, "V_dd = 1 V", fontsize=8)
     wire(ax, (3.15, 2.6), (4.4, 2.6))
-    inverter(ax, 4.4, 2.6, f"CMOS inverter\nW_n/W_p = {d.wn_m * 1e9:.0f}/{d.wp_m * 1e9:.0f} nm,"
-             f" L = {d.l_m * 1e9:.0f} nm")
+    inverter(
+        ax,
+        4.4,
+        2.6,
+        f"CMOS inverter\nW_n/W_p = {d.wn_m * 1e9:.0f}/{d.wp_m * 1e9:.0f} nm,"
+        f" L = {d.l_m * 1e9:.0f} nm",
+    )
     wire(ax, (5.12, 2.6), (6.2, 2.6))
     ax.plot(6.2, 2.6, "ko", ms=4)
     ax.text(6.3, 2.55, "out", fontsize=9)
@@ -95,9 +112,14 @@ def draw_cell(ax: Axes, d: MaapDesign) -> None:
     wire(ax, (5.7, 2.6), (5.7, 3.4))
     hresistor(ax, 3.6, 5.7, 3.4, f"R_f = {d.r_f_ohm / 1e3:.0f} kΩ")
     wire(ax, (3.6, 3.4), (3.6, 2.6))
-    ax.text(-0.6, 4.6, "V_out ≈ V_M + R_f (V_M G(m) − (V_dd − V_M)/R_ref)\n"
-            "G(m) linear in m, m = clamp(I_HM / I_sat)\n"
-            f"I_sat = {she.i_sat_A * 1e6:.1f} µA, τ_m = {she.tau_m_s * 1e9:g} ns", fontsize=8)
+    ax.text(
+        -0.6,
+        4.6,
+        "V_out ≈ V_M + R_f (V_M G(m) − (V_dd − V_M)/R_ref)\n"
+        "G(m) linear in m, m = clamp(I_HM / I_sat)\n"
+        f"I_sat = {she.i_sat_A * 1e6:.1f} µA, τ_m = {she.tau_m_s * 1e9:g} ns",
+        fontsize=8,
+    )
     ax.set_xlim(-0.8, 7.2)
     ax.set_ylim(0.2, 5.0)
 
