@@ -341,6 +341,7 @@ def run_study(
                         "offset_sigma_fs": float(np.std(st.offset) / st.s_fs),
                         "gain_sigma": float(np.std(st.gain) / np.mean(st.gain)),
                         "devices_simulated": st.devices,
+                        "device_seed": st.seed,
                         "dataset": data.name,
                     }
                     if e_maap_op_J is not None:

@@ -7,8 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from spinspice.cli import cli
+from spinspice.cli.maap import _float_list, _int_list
+from spinspice.errors import ParameterError
 
 
 @pytest.mark.ngspice
@@ -139,3 +143,23 @@ def test_maap_cnn_writes_the_contract_columns(tmp_path: Path) -> None:
     ]
     assert len(df) == 4 and df["test_accuracy"].between(0, 1).all()
     assert (df["devices_simulated"] == [1, 1, 4, 4]).all()
+
+
+@given(st.lists(st.integers(1, 64), min_size=1, max_size=6))
+def test_int_list_round_trips(values: list[int]) -> None:
+    assert _int_list(",".join(map(str, values)), "--bits", 1, 64) == tuple(values)
+
+
+@given(st.text(max_size=12))
+def test_int_list_refuses_anything_else_with_a_parameter_error(text: str) -> None:
+    try:
+        out = _int_list(text, "--bits", 1, 64)
+    except ParameterError:
+        return
+    assert all(1 <= v <= 64 for v in out)
+
+
+@given(st.lists(st.floats(0, 0.2, allow_nan=False), min_size=1, max_size=4))
+def test_float_list_round_trips(values: list[float]) -> None:
+    text = ",".join(repr(v) for v in values)
+    assert _float_list(text, "--vth-sigma", 0.0, 0.2) == tuple(values)
