@@ -75,3 +75,40 @@ def test_operation_counts_of_the_digits_cnn() -> None:
         CnnSpec(image=9)
     with pytest.raises(ParameterError):
         load_images("mnist")
+
+
+def test_mnist_idx_files_run_through_the_28px_network(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # tiny synthetic IDX set: class c has a bright 6x6 square at position c
+    from spinspice.training.data import write_idx
+
+    rng = np.random.default_rng(0)
+
+    def make(n: int) -> tuple[np.ndarray, np.ndarray]:
+        y = rng.integers(0, 10, n).astype(np.uint8)
+        x = (rng.random((n, 28, 28)) * 40).astype(np.uint8)
+        for i, c in enumerate(y):
+            r, q = divmod(int(c), 5)
+            x[i, 4 + 12 * r : 10 + 12 * r, 2 + 5 * q : 8 + 5 * q] = 250
+        return x, y
+
+    xtr, ytr = make(300)
+    xte, yte = make(100)
+    write_idx(tmp_path / "train-images-idx3-ubyte", xtr)
+    write_idx(tmp_path / "train-labels-idx1-ubyte", ytr)
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", xte, compress=True)
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", yte)
+    data = load_images("mnist", data_dir=tmp_path)
+    assert data.x_train.shape == (300, 28, 28) and float(data.x_train.max()) <= 1.0
+    spec = CnnSpec(image=28)
+    assert spec.n_features == 8 * 13 * 13 == operation_counts(spec).maap
+    w = train_cnn(spec, data, seed=0, epochs=3)
+    acc = maap_accuracy(
+        w,
+        data,
+        bits=8,
+        redundancy=2,
+        stats=MaapStats.ideal(S_FS),
+        rng=np.random.default_rng(0),
+        act_full=activation_scale(w, data.x_train),
+    )
+    assert acc > 0.8
