@@ -77,6 +77,19 @@ class CellTransfer:
     relu_s: np.ndarray
     relu_v_V: np.ndarray
 
+    def summary(self) -> dict[str, float]:
+        """Gain, linear range and saturation currents (SI units)."""
+        return {
+            "gain_V_per_A": self.gain_V_per_A,
+            "linear_min_A": self.linear_min_A,
+            "linear_max_A": self.linear_max_A,
+            "linear_tol": self.linear_tol,
+            "i_sat_neg_A": self.i_sat_neg_A,
+            "i_sat_pos_A": self.i_sat_pos_A,
+            "v_out_min_V": float(self.v_out_V.min()),
+            "v_out_max_V": float(self.v_out_V.max()),
+        }
+
     def table(self) -> pd.DataFrame:
         """One row per sweep point: i_in_A, v_out_V, in_linear_range."""
         import pandas as pd

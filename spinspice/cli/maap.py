@@ -87,6 +87,12 @@ def maap() -> None:
     help="Also plot the cell and the ReLU-pair transfer (.png/.pdf/.svg).",
 )
 @click.option(
+    "--summary",
+    "summary_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write gain, linear range and saturation currents as JSON.",
+)
+@click.option(
     "--i-max",
     "i_max_A",
     type=click.FloatRange(1e-7, 1e-3),
@@ -108,6 +114,7 @@ def maap() -> None:
 def transfer(
     csv_path: Path,
     plot_path: Path | None,
+    summary_path: Path | None,
     i_max_A: float,
     linear_tol: float,
     mtj_model: str,
@@ -119,10 +126,11 @@ def transfer(
     """Cell output voltage vs HM input current (ngspice DC sweep): gain, linear range,
     saturation current."""
     from spinspice.analysis.maap import plot_transfer, run_transfer
-    from spinspice.analysis.tables import write_csv
+    from spinspice.analysis.tables import write_csv, write_json
 
     csv_out = _prepare_output(csv_path)
     plot_out = _prepare_output(plot_path)
+    sum_out = _prepare_output(summary_path)
     d, osdi = _design(mtj_model, None)
     engine = make_backend(backend, timeout_s, threads, keep_run_dir)
     t = run_transfer(engine, d, i_max_A=i_max_A, linear_tol=linear_tol, osdi_path=osdi)
@@ -130,6 +138,8 @@ def transfer(
     write_csv(t.table(), csv_out)
     if plot_out is not None:
         plot_transfer(t, plot_out)
+    if sum_out is not None:
+        write_json(t.summary() | {"mtj_model": mtj_model}, sum_out)
     con = _console()
     con.print(f"gain at 0: {t.gain_V_per_A * 1e-3:.3f} mV/uA ({t.gain_V_per_A:.4g} V/A)")
     con.print(

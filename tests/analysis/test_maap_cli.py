@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -79,11 +80,15 @@ def test_maap_energy_writes_the_contract_columns(tmp_path: Path) -> None:
 
 @pytest.mark.ngspice
 def test_maap_transfer_writes_csv_and_plot(tmp_path: Path) -> None:
-    out, png = tmp_path / "t.csv", tmp_path / "t.png"
-    r = CliRunner().invoke(cli, ["maap", "transfer", "--csv", str(out), "--plot", str(png)])
+    out, png, js = tmp_path / "t.csv", tmp_path / "t.png", tmp_path / "t.json"
+    r = CliRunner().invoke(
+        cli, ["maap", "transfer", "--csv", str(out), "--plot", str(png), "--summary", str(js)]
+    )
     assert r.exit_code == 0, r.output
     assert list(pd.read_csv(out).columns) == ["i_in_A", "v_out_V", "in_linear_range"]
     assert png.stat().st_size > 1000
+    summ = json.loads(js.read_text())
+    assert summ["gain_V_per_A"] > 0 and summ["i_sat_pos_A"] > 0 > summ["i_sat_neg_A"]
 
 
 @pytest.mark.parametrize(
