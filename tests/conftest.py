@@ -44,11 +44,25 @@ def _pyspice_ok() -> str | None:
     return None if PySpiceShared().available() else "PySpice or libngspice is not available"
 
 
+@cache
+def _vacask_ok() -> str | None:
+    from spinspice.analysis.vacask_engine import vacask_info
+    from spinspice.errors import SpinspiceError
+
+    try:
+        vacask_info()
+    except SpinspiceError as exc:
+        return str(exc)
+    return None
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     mode = item.config.getoption("--simulator")
     if item.get_closest_marker("slow") and not item.config.getoption("--run-slow"):
         pytest.skip("slow study: run with --run-slow or the benchmarks/ scripts")
-    for marker, probe in (("ngspice", _ngspice_ok), ("pyspice", _pyspice_ok)):
+    for marker, probe in (
+        ("ngspice", _ngspice_ok), ("pyspice", _pyspice_ok), ("vacask", _vacask_ok)
+    ):
         if item.get_closest_marker(marker) is None:
             continue
         if mode == "disabled":

@@ -97,6 +97,48 @@ def _osdi_check(workdir: Path, engine: Engine) -> Check:
     )
 
 
+def vacask_check() -> Check:
+    """VACASK: found, and proven by simulating a BSIM4 inverter (the bundled tt models,
+    translated by the VACASK writer) against the same job in ngspice when it is there."""
+    from spinspice.analysis.vacask_engine import VACASK_HINT, VacaskEngine, vacask_info
+    from spinspice.netlists.circuit import Mosfet
+    from spinspice.netlists.technology import MosfetTechnology
+
+    try:
+        info = vacask_info()
+    except SpinspiceError:
+        return Check("VACASK", True, "not installed (optional second simulator)", VACASK_HINT)
+    tech = MosfetTechnology.default("tt")
+    circuit = Circuit(
+        title="spinspice VACASK probe",
+        elements=(
+            VoltageSource("Vdd", "vdd", GROUND, Dc(1.0)),
+            VoltageSource("Vin", "in", GROUND, Dc(0.3)),
+            Mosfet("Mp", "out", "in", "vdd", "vdd", tech.pmos_model, tech.wp_m, tech.l_m),
+            Mosfet("Mn", "out", "in", GROUND, GROUND, tech.nmos_model, tech.wn_m, tech.l_m),
+            Resistor("Rl", "out", GROUND, 1e4),
+        ),
+        libraries=(tech.library_ref(),),
+        analyses=(OperatingPoint(),),
+        saves=(Save("i", ("vdd",)),),
+    )
+    job = make_job(circuit, key="doctor/vacask")
+    try:
+        i_vc = float(run_one(VacaskEngine(), job).vector("i(vdd)")[0])
+    except SpinspiceError as exc:
+        return Check("VACASK", False, str(exc).splitlines()[0], VACASK_HINT)
+    detail = f"{info.path} ({info.version}): BSIM4 inverter I(vdd) = {-i_vc * 1e6:.3f} uA"
+    try:
+        from spinspice.analysis.runner import NgspiceSubprocess
+
+        i_ng = float(run_one(NgspiceSubprocess(), job).vector("i(vdd)")[0])
+    except SpinspiceError:
+        return Check("VACASK", True, detail + " (ngspice not available to compare)")
+    rel = abs(i_vc - i_ng) / max(abs(i_ng), 1e-15)
+    return Check("VACASK", rel < 1e-6, detail + f", ngspice agrees to {rel:.1e}",
+                 "" if rel < 1e-6 else "VACASK and ngspice disagree; report it")
+
+
 def run_checks(engine: Engine) -> list[Check]:
     """Run every check on ``engine`` (an ngspice one); never raises for a missing component
     (it is reported instead)."""
@@ -121,6 +163,7 @@ def run_checks(engine: Engine) -> list[Check]:
             checks.append(_osdi_check(Path(tmp), engine))
     except SpinspiceError as exc:
         checks.append(Check("ngspice", False, str(exc).split(";")[0], INSTALL_HINT))
+    checks.append(vacask_check())
     try:
         checks.append(Check("Verilog-A compiler", True, f"{find_openvaf()} ({openvaf_version()})"))
     except SpinspiceError:

@@ -19,6 +19,7 @@ import click
 
 from spinspice import __version__
 from spinspice.cli.arrays import corners, energy
+from spinspice.cli.crosscheck import crosscheck
 from spinspice.cli.device import device
 from spinspice.cli.doctor import doctor
 from spinspice.cli.dw import dw
@@ -39,7 +40,8 @@ def cli() -> None:
     """
 
 
-for _command in (doctor, gxnor, device, corners, energy, netlist, sneak, train, maap, dw):
+for _command in (doctor, gxnor, device, corners, energy, netlist, sneak, train, maap, dw,
+                 crosscheck):
     cli.add_command(_command)
 
 

@@ -88,8 +88,23 @@ def technology_options(func: F) -> F:
     return func
 
 
+def _remember_engine(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    ctx.meta["spinspice.engine"] = value
+    return value
+
+
 def simulator_options(func: F) -> F:
     """Options selecting and configuring the simulator backend."""
+    func = click.option(
+        "--engine",
+        type=click.Choice(["ngspice", "vacask"]),
+        default="ngspice",
+        show_default=True,
+        expose_value=False,
+        callback=_remember_engine,
+        help="Simulator: ngspice, or VACASK (independent integrator and solver; the MTJ runs "
+        "as its Verilog-A twin; bundled MOSFET models only).",
+    )(func)
     func = click.option(
         "--backend",
         type=click.Choice(["subprocess", "pyspice"]),
@@ -132,7 +147,16 @@ def make_backend(backend: str, timeout_s: float, threads: int, keep_run_dir: boo
     from spinspice.analysis.runner import CachingEngine, NgspiceOptions, NgspiceSubprocess
 
     engine: Any
-    if backend == "pyspice":
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get("spinspice.engine") == "vacask":
+        from spinspice.analysis.vacask_engine import VacaskEngine, VacaskOptions
+
+        if backend != "subprocess":
+            raise click.BadParameter("--backend pyspice runs ngspice; drop it for --engine vacask")
+        engine = VacaskEngine(
+            VacaskOptions(timeout_s=timeout_s, keep_run_dir=keep_run_dir, on_kept=_report_kept)
+        )
+    elif backend == "pyspice":
         from spinspice.analysis.pyspice_backend import PySpiceShared
 
         engine = PySpiceShared(num_threads=threads)

@@ -51,6 +51,14 @@ from spinspice.cli._common import (
     help="Seed of the random weights, inputs and MTJ draws of the decks.",
 )
 @click.option(
+    "--dialect",
+    type=click.Choice(["ngspice", "vacask"]),
+    default="ngspice",
+    show_default=True,
+    help="Netlist dialect: ngspice decks (.cir), or VACASK decks (.sim, Spectre-like; the MTJ "
+    "as its compiled Verilog-A twin, bundled MOSFET models only).",
+)
+@click.option(
     "-o",
     "--out",
     "out_dir",
@@ -68,6 +76,7 @@ def netlist(
     cols: int,
     mtj_model: str,
     seed: int,
+    dialect: str,
     out_dir: Path,
     fit_path: Path | None,
     models: Path | None,
@@ -94,20 +103,27 @@ def netlist(
 
         va = JobFile.of(f"va/{verilog_a_source().name}", verilog_a_source())
         jobs = [replace(j, files=(*j.files, va)) if j.deck.osdi else j for j in jobs]
-    decks = export_jobs(
-        jobs,
-        out_dir,
-        header={
-            "spinspice": __version__,
-            "family": cell,
-            "operation": operation,
-            "rows": rows,
-            "cols": cols,
-            "seed": seed,
-            "mtj_model": mtj_model,
-            "fit_preset": fit.preset,
-        },
-    )
+    header = {
+        "spinspice": __version__,
+        "family": cell,
+        "operation": operation,
+        "rows": rows,
+        "cols": cols,
+        "seed": seed,
+        "mtj_model": mtj_model,
+        "fit_preset": fit.preset,
+    }
+    if dialect == "vacask":
+        from spinspice.analysis.export import export_vacask_jobs, vacask_export_command
+
+        sims = export_vacask_jobs(jobs, out_dir, header=header)
+        con = _console()
+        for d in sims:
+            con.print(f"{d}  ->  cd {out_dir} && {vacask_export_command(d.name)}", markup=False)
+        con.print(f"wrote {len(sims)} VACASK deck(s), manifest.json and README.txt to {out_dir}")
+        sys.stdout.flush()
+        return
+    decks = export_jobs(jobs, out_dir, header=header)
     con = _console()
     for d in decks:
         con.print(f"{d}  ->  cd {out_dir} && {ngspice_command(d.name)}", markup=False)
