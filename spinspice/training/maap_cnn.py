@@ -268,7 +268,7 @@ def maap_accuracy(
     stats: MaapStats,
     rng: np.random.Generator,
     act_full: float,
-    chunk: int = 256,
+    max_elements: int = 4_000_000,
 ) -> float:
     """Test accuracy with every MAAP operation run on ``redundancy`` drawn devices."""
     if bits < 1 or redundancy < 1:
@@ -280,6 +280,9 @@ def maap_accuracy(
     fs = stats.s_fs
     unit = fs / act_full  # unit products per activation value
     correct = 0
+    side = data.x_test.shape[1] - KERNEL + 1
+    per_image = side * side * w.wc.shape[1] * redundancy  # device samples per image
+    chunk = max(1, min(256, max_elements // per_image))  # bounds the memory of one batch
     for i in range(0, len(data.x_test), chunk):
         x = _quant_unsigned(data.x_test[i : i + chunk], bits, 1.0)
         win = _windows(_patches(x) @ wc + bc) * unit  # (n, h, h, F, P) unit products
