@@ -193,7 +193,7 @@ def rename_plot(plot: RawPlot, kind: str, deck: VacaskDeck | None = None) -> Raw
     rename = deck.vector_name if deck is not None else ngspice_vector_name
     names = [rename(v.name) for v in plot.variables]
     if kind == "dc" and names:
-        names[0] = "v-sweep"  # ngspice's scale of a source sweep
+        names[0] = "v(v-sweep)"  # ngspice's scale of a source sweep, as our reader names it
     if len(set(names)) != len(names):
         raise ResultParseError(f"two VACASK vectors map to one ngspice name in {plot.plotname!r}")
     variables = tuple(

@@ -257,3 +257,30 @@ def test_engine_option_selects_vacask(tmp_path: Path) -> None:
 
     a, b = pd.read_csv(ref), pd.read_csv(csv)
     np.testing.assert_allclose(b.i_out_A, a.i_out_A, rtol=SETTLED_REL, atol=1e-15)
+
+
+def test_dc_sweep_of_a_bsim4_inverter_agrees(vacask: VacaskEngine) -> None:
+    from spinspice.netlists.circuit import DcSweep, Mosfet, Options
+
+    tech = MosfetTechnology.default("tt")
+    c = Circuit(
+        title="dc sweep",
+        elements=(
+            VoltageSource("Vdd", "vdd", GROUND, Dc(1.0)),
+            VoltageSource("Vin", "in", GROUND, Dc(0.0)),
+            Mosfet("Mp", "out", "in", "vdd", "vdd", tech.pmos_model, tech.wp_m, tech.l_m),
+            Mosfet("Mn", "out", "in", GROUND, GROUND, tech.nmos_model, tech.wn_m, tech.l_m),
+            Resistor("Rl", "out", GROUND, 1e6),
+        ),
+        libraries=(tech.library_ref(),),
+        analyses=(DcSweep("Vin", 0.0, 1.0, 0.1),),
+        saves=(Save("v", ("out",)), Save("i", ("vdd",))),
+        options=Options(numeric={"reltol": 1e-6}),
+    )
+    job = make_job(c, key="t/dc")
+    a, b = NgspiceSubprocess().run_job(job).plot("dc"), vacask.run_job(job).plot("dc")
+    assert a.names() == b.names()
+    np.testing.assert_allclose(a.scale, b.scale, rtol=1e-12, atol=1e-15)
+    assert np.max(np.abs(a["v(out)"] - b["v(out)"])) < 1e-5  # measured 4.5e-7 V
+    i_peak = np.max(np.abs(a["i(vdd)"]))
+    assert np.max(np.abs(a["i(vdd)"] - b["i(vdd)"])) < 1e-6 * i_peak  # measured 5.7e-9
