@@ -13,6 +13,9 @@ What lives here
     The 2T1R binary synapse, its reference-decoded arrays and update decks.
 ``parasitics``
     Wire (per-unit-length R, C) and layout (area) models.
+``dw_devices``, ``dw_crossbar``, ``dw_neurons``
+    Seed 004 domain-wall circuits: synapse/racetrack benches, the DW crossbar with offset
+    column and V_DD/2 clamp buffers, recurrent neuron and time-domain majority vote.
 ``crossbar``, ``crossbar_spice``
     Seed 002 1T1R/1R crossbars: schedules (2-/4-phase), the typed resistive network shared
     by ngspice and the sparse solver, transient update decks.

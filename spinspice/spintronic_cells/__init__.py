@@ -13,6 +13,9 @@ What lives here
 ``llg``
     Stochastic LLG Monte Carlo (Slonczewski torque, Brown's thermal field, Heun), P_sw
     tables, switching-time distributions, mean resistance traces (seed 001 §5.2.2).
+``domain_wall``
+    Seed 004 DW devices: eq. 1 wall motion, G(X), pulse-width programming with variation,
+    racetrack converter, recurrent neuron and vote timing; preset ``seed004-dw``.
 ``fit``
     The behavioural switching law fitted to the Monte Carlo, its versioned JSON, and the
     shipped fit ``data/seed001-device-c.fit.json``.
