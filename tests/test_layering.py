@@ -13,7 +13,8 @@ from pathlib import Path
 
 import spinspice
 
-ORDER = ["spintronic_cells", "netlists", "array_builder", "analysis", "studies", "training", "cli"]
+#: A study runs training jobs too, so ``studies`` sits above ``training``.
+ORDER = ["spintronic_cells", "netlists", "array_builder", "analysis", "training", "studies", "cli"]
 ROOT = Path(spinspice.__file__).parent
 
 

@@ -163,7 +163,10 @@ class SimResult:
 class Engine(Protocol):
     """What every simulation engine offers."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """Name of the engine (for tables and messages)."""
+        ...
 
     def available(self) -> bool:
         """True if the engine can run here."""
@@ -429,3 +432,52 @@ class CachingEngine:
         for job, res in zip(todo.values(), self.inner.run(list(todo.values())), strict=True):
             self.cache[job.hash] = res
         return [self.cache[j.hash] for j in jobs]
+
+
+@dataclass(slots=True)
+class AtTemperature:
+    """An engine adapter that runs every job at one circuit temperature (°C).
+
+    Measures stay unchanged: each job is re-rendered with ``.temp`` set
+    (:func:`~spinspice.netlists.job.at_temperature`) before the wrapped engine runs it.
+    """
+
+    inner: Engine
+    temperature_C: float
+
+    @property
+    def name(self) -> str:
+        """The wrapped engine's name."""
+        return self.inner.name
+
+    def available(self) -> bool:
+        """True if the wrapped engine is."""
+        return self.inner.available()
+
+    def run(self, jobs: Sequence[Job]) -> list[SimResult]:
+        """Results of ``jobs`` simulated at :attr:`temperature_C`."""
+        from spinspice.netlists.job import at_temperature
+
+        return self.inner.run([at_temperature(j, self.temperature_C) for j in jobs])
+
+
+@dataclass(slots=True)
+class RecordingEngine:
+    """An engine adapter that records every job it runs (for provenance and tests)."""
+
+    inner: Engine
+    jobs: list[Job] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """The wrapped engine's name."""
+        return self.inner.name
+
+    def available(self) -> bool:
+        """True if the wrapped engine is."""
+        return self.inner.available()
+
+    def run(self, jobs: Sequence[Job]) -> list[SimResult]:
+        """Record ``jobs``, then run them on the wrapped engine."""
+        self.jobs.extend(jobs)
+        return self.inner.run(jobs)

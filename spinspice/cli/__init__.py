@@ -26,6 +26,7 @@ from spinspice.cli.dw import dw
 from spinspice.cli.gxnor import gxnor
 from spinspice.cli.maap import maap
 from spinspice.cli.netlist import netlist
+from spinspice.cli.run import run
 from spinspice.cli.sneak import sneak
 from spinspice.cli.train import train
 
@@ -40,7 +41,7 @@ def cli() -> None:
     """
 
 
-for _command in (doctor, gxnor, device, corners, energy, netlist, sneak, train, maap, dw,
+for _command in (doctor, run, gxnor, device, corners, energy, netlist, sneak, train, maap, dw,
                  crosscheck):
     cli.add_command(_command)
 

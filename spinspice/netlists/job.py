@@ -209,3 +209,33 @@ def _add(files: dict[str, JobFile], f: JobFile) -> None:
 def _common_parent(dirs: Sequence[Path]) -> str:
     return os.path.commonpath([str(d) for d in dirs])
 
+
+
+def at_temperature(job: Job, temperature_C: float) -> Job:
+    """The same job simulated at ``temperature_C`` (ngspice ``.temp``), re-rendered from
+    its circuit; files, metadata and time limit carry over.
+
+    Only what the netlist models depends on temperature (MOSFET cards through their
+    temperature parameters); the behavioural MTJ's constants are those of its fit.
+
+    Raises
+    ------
+    NetlistError
+        If the job carries no circuit.
+    """
+    from dataclasses import replace
+
+    if job.circuit is None:
+        raise NetlistError(f"job {job.key} has no circuit to re-render")
+    if job.circuit.temperature_C == temperature_C:
+        return job
+    osdi = [f.source for f in job.files if f.name.startswith("osdi/")]
+    extra = [f for f in job.files if not f.name.startswith(("osdi/", "lib/"))]
+    return make_job(
+        replace(job.circuit, temperature_C=temperature_C),
+        key=f"{job.key}/{temperature_C:g}C",
+        osdi=osdi,
+        extra_files=extra,
+        meta={**job.meta, "temperature_C": temperature_C},
+        timeout_s=job.timeout_s,
+    )

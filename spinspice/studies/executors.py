@@ -1,0 +1,190 @@
+"""Where study jobs run: a local process pool, or a ``dask.distributed`` cluster.
+
+Both go through :func:`schedule`: jobs are submitted as soon as the jobs they depend on
+have finished, results are handed to a callback in completion order (the callback stores
+them, so a finished job is on disk before the next one is reported), and a job whose
+dependency failed fails without running.
+
+Local pool: ``spawn``-started worker processes (no fork of a process that already runs
+threads) that die with the runner (``PR_SET_PDEATHSIG``), ignore SIGINT (the runner
+decides) and run one job at a time. A worker that dies (killed, out of memory) fails only
+the jobs it was running; the pool is rebuilt for the rest.
+
+Dask: ``Client(address)``; each job is one task (``pure=False``; ~200 µs scheduling cost
+per task is negligible against seconds-long jobs).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from spinspice.studies.plan import StudyJob
+from spinspice.studies.tasks import execute
+
+#: Linux prctl option: signal sent to this process when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+ResultCallback = Callable[[StudyJob, dict[str, Any]], None]
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # not glibc: no-op
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _worker_init() -> None:
+    """Worker set-up: die with the runner, leave SIGINT to it."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _failed(job: StudyJob, message: str) -> dict[str, Any]:
+    return {
+        "key": job.key,
+        "hash": job.hash,
+        "kind": job.kind,
+        "status": "failed",
+        "error": message,
+        "log_tail": "",
+        "run_dir": None,
+        "sim_jobs": [],
+        "wall_s": 0.0,
+    }
+
+
+class LocalPool:
+    """A pool of ``workers`` local processes (module docstring)."""
+
+    def __init__(self, workers: int) -> None:
+        if workers < 1:
+            raise ValueError("workers must be >= 1")
+        self.workers = workers
+        self._pool: cf.ProcessPoolExecutor | None = None
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        return cf.ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_init,
+        )
+
+    def submit(self, job: StudyJob, inputs: dict[str, Any]) -> Any:
+        if self._pool is None:
+            self._pool = self._new_pool()
+        return self._pool.submit(execute, job.to_dict(), inputs)
+
+    def wait(self, futures: Sequence[Any]) -> set[Any]:
+        done, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
+        return done
+
+    def result(self, future: Any, job: StudyJob) -> dict[str, Any]:
+        try:
+            out: dict[str, Any] = future.result()
+            return out
+        except cf.process.BrokenProcessPool:
+            self._pool = None  # rebuilt on the next submit
+            return _failed(job, "the worker process died while running this job")
+
+    def close(self, *, kill: bool = False) -> None:
+        if self._pool is None:
+            return
+        if kill:
+            for p in list(getattr(self._pool, "_processes", {}).values()):
+                with contextlib.suppress(ProcessLookupError, OSError):
+                    os.kill(p.pid, signal.SIGKILL)
+        self._pool.shutdown(wait=not kill, cancel_futures=True)
+        self._pool = None
+
+
+class DaskCluster:
+    """Jobs as tasks on a running ``dask.distributed`` scheduler at ``address``."""
+
+    def __init__(self, address: str) -> None:
+        from spinspice.errors import ParameterError
+
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise ParameterError(
+                "--scheduler needs dask.distributed: pip install 'spinspice[cluster]'"
+            ) from None
+        try:
+            self.client = Client(address, timeout="20s")  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError) as exc:
+            raise ParameterError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def submit(self, job: StudyJob, inputs: dict[str, Any]) -> Any:
+        return self.client.submit(
+            execute, job.to_dict(), inputs, key=f"spinspice-{job.hash}", pure=False
+        )
+
+    def wait(self, futures: Sequence[Any]) -> set[Any]:
+        from dask.distributed import wait
+
+        done, _ = wait(list(futures), return_when="FIRST_COMPLETED")  # type: ignore[no-untyped-call]
+        return set(done)
+
+    def result(self, future: Any, job: StudyJob) -> dict[str, Any]:
+        try:
+            out: dict[str, Any] = future.result()
+            return out
+        except Exception as exc:  # a worker lost or a task error: this job fails alone
+            return _failed(job, f"Dask task failed: {type(exc).__name__}: {exc}")
+
+    def close(self, *, kill: bool = False) -> None:
+        del kill  # closing the client releases (and so cancels) its unfinished tasks
+        self.client.close()  # type: ignore[no-untyped-call]
+
+
+def schedule(
+    backend: LocalPool | DaskCluster,
+    jobs: Sequence[StudyJob],
+    done: dict[str, dict[str, Any]],
+    on_result: ResultCallback,
+) -> None:
+    """Run ``jobs`` (none of them in ``done``) on ``backend`` (module docstring).
+
+    ``done`` maps job keys to the results of jobs finished earlier (a resumed run); it is
+    updated as jobs finish.
+    """
+    pending = list(jobs)
+    running: dict[Any, StudyJob] = {}
+    limit = max(1, backend.workers)
+    while pending or running:
+        progressed = True
+        while progressed and len(running) < limit:
+            progressed = False
+            for job in list(pending):
+                deps = [done.get(k) for k in job.after]
+                if any(d is not None and d.get("status") != "ok" for d in deps):
+                    pending.remove(job)
+                    res = _failed(job, "a job it depends on failed")
+                    done[job.key] = res
+                    on_result(job, res)
+                    progressed = True
+                    break
+                if all(d is not None for d in deps):
+                    pending.remove(job)
+                    inputs = {k: done[k] for k in job.after}
+                    running[backend.submit(job, inputs)] = job
+                    progressed = True
+                    break
+        if not running:
+            if pending:  # pragma: no cover - plan() orders dependencies first
+                raise RuntimeError("study jobs wait on jobs that are not in the study")
+            break
+        for fut in backend.wait(list(running)):
+            job = running.pop(fut)
+            res = backend.result(fut, job)
+            done[job.key] = res
+            on_result(job, res)

@@ -1,0 +1,190 @@
+"""`spinspice run`: resumable, order- and worker-independent, Dask-ready, failure-tolerant."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from spinspice.cli import cli
+from spinspice.studies.runner import run_study
+from spinspice.studies.store import Store
+
+SMALL = """
+[study]
+name = "small"
+seed = 11
+
+[technology]
+corners = ["tt", "ss"]
+temperatures_C = [27, 85]
+
+[[gxnor]]
+
+[[corners]]
+cell = "2t1r"
+sizes = [2]
+operations = ["ff", "bp"]
+corners = ["tt"]
+temperatures_C = [27]
+
+[[sneak]]
+crossbar = "1r"
+schemes = ["2phase", "4phase"]
+rows = 6
+cols = 6
+
+[[psw]]
+from_state = "AP"
+voltage_V = 1.0
+widths_s = [1e-9, 2e-9]
+spice_instances = 40
+mc_trials = 400
+
+[training]
+dataset = "digits"
+epochs = 1
+synapse = "mtj-4t2r"
+psw_from_study = true
+"""
+
+
+def _study(tmp_path: Path, text: str = SMALL) -> Path:
+    p = tmp_path / "study.toml"
+    p.write_text(text)
+    return p
+
+
+def _tables(out: Path) -> dict[str, pd.DataFrame]:
+    t = {p.stem: pd.read_csv(p) for p in sorted((out / "tables").glob("*.csv"))}
+    t["jobs"] = t["jobs"].drop(columns=["wall_s"])
+    return t
+
+
+def _assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
+    assert sorted(a) == sorted(b)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True, obj=name)
+
+
+@pytest.mark.ngspice
+def test_run_writes_tables_plots_and_report_and_is_worker_independent(tmp_path: Path) -> None:
+    study = _study(tmp_path)
+    one = run_study(study, tmp_path / "one", workers=1)
+    two = run_study(study, tmp_path / "two", workers=2)
+    assert one.exit_code == 0 and two.exit_code == 0, one.tables["verdicts"]
+    assert len(one.jobs) == 8  # 4 gxnor + 1 corners + 1 sneak + 1 psw + 1 training
+    _assert_same(_tables(tmp_path / "one"), _tables(tmp_path / "two"))
+    out = tmp_path / "one"
+    for name in ("gxnor", "corners", "sneak", "psw", "training", "metrics", "verdicts", "jobs"):
+        assert (out / "tables" / f"{name}.csv").is_file(), name
+    assert {p.name for p in (out / "plots").glob("*.png")} >= {"corners.png", "psw.png"}
+    html = (out / "report.html").read_text()
+    assert "data:image/png;base64," in html and "tables/verdicts.csv" in html
+    assert "study file SHA-256" in html and "ngspice-46" in html
+    metrics = pd.read_csv(out / "tables" / "metrics.csv")
+    assert list(metrics.columns[:8]) == ["kind", "family", "rows", "cols", "process_corner",
+                                         "temperature_C", "seed", "metric"]
+    # the same design gets the same draws at every condition; temperature changes currents
+    g = pd.read_csv(out / "tables" / "gxnor.csv")
+    assert g.groupby("temperature_C")["i_out_A"].sum().nunique() == 2
+    # a rerun reuses everything
+    again = run_study(study, out, workers=2)
+    assert again.computed == () and len(again.reused) == 8
+
+
+@pytest.mark.ngspice
+def test_killed_run_resumes_and_computes_only_the_missing_jobs(tmp_path: Path) -> None:
+    study = _study(tmp_path)
+    ref = tmp_path / "ref"
+    assert run_study(study, ref, workers=1).exit_code == 0
+    out = tmp_path / "killed"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from spinspice.cli import main; main()", "run", str(study),
+         "-o", str(out), "--workers", "1", "--quiet"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
+    deadline = time.monotonic() + 120
+    jobs_dir = out / "jobs"
+    while time.monotonic() < deadline:
+        done = [p for p in jobs_dir.glob("*") if not p.name.startswith(".")] if jobs_dir.is_dir() else []
+        if len(done) >= 2:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    time.sleep(0.5)  # the worker dies with the runner (PR_SET_PDEATHSIG)
+    finished = {p.name for p in jobs_dir.glob("*") if not p.name.startswith(".")}
+    assert 2 <= len(finished) < 8
+    assert all((jobs_dir / h / "result.json").is_file() for h in finished)  # complete or absent
+    resumed = run_study(study, out, workers=1)
+    assert len(resumed.reused) == len(finished)
+    assert len(resumed.computed) == 8 - len(finished)
+    assert resumed.exit_code == 0
+    _assert_same(_tables(ref), _tables(out))
+    assert not list(jobs_dir.glob(".tmp-*"))
+
+
+@pytest.mark.ngspice
+def test_dask_local_cluster_gives_the_same_tables(tmp_path: Path) -> None:
+    from dask.distributed import LocalCluster
+
+    study = _study(tmp_path)
+    local = run_study(study, tmp_path / "local", workers=2)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        dist = run_study(study, tmp_path / "dask", scheduler=cluster.scheduler_address)
+    assert local.exit_code == dist.exit_code == 0
+    _assert_same(_tables(tmp_path / "local"), _tables(tmp_path / "dask"))
+
+
+@pytest.mark.ngspice
+def test_a_failing_job_is_reported_and_the_rest_completes(tmp_path: Path) -> None:
+    text = SMALL.replace('operations = ["ff", "bp"]', 'operations = ["ff", "bp"]\ntimeout_s = 0.1')
+    text = text.replace('rows = 6\ncols = 6', 'rows = 6\ncols = 6')
+    # make the timed-out job slow enough to hit 0.1 s for certain
+    text = text.replace('sizes = [2]', 'sizes = [24]')
+    res = CliRunner().invoke(cli, ["run", str(_study(tmp_path, text)), "-o", str(tmp_path / "o"),
+                                   "--workers", "2", "--quiet"])
+    assert res.exit_code == 1, res.output
+    out = tmp_path / "o"
+    jobs = pd.read_csv(out / "tables" / "jobs.csv")
+    assert (jobs["status"] == "failed").sum() == 1
+    assert (jobs["status"] == "ok").sum() == 7
+    failed = jobs.loc[jobs["status"] == "failed", "job"].item()
+    assert failed.startswith("corners/2t1r/24x24")
+    html = (out / "report.html").read_text()
+    assert "Failed jobs" in html and "did not finish" in html and failed in html
+    v = pd.read_csv(out / "tables" / "verdicts.csv")
+    assert not v.loc[v["check"] == "job ran", "passed"].any()
+    # a failure is retried on the next run (and fails again the same way)
+    again = run_study(_study(tmp_path, text), out, workers=2)
+    assert again.computed == (failed,)
+
+
+def test_two_runs_on_one_output_refuse_each_other(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    held = Store(out)
+    held.lock()
+    try:
+        res = CliRunner().invoke(cli, ["run", str(_study(tmp_path)), "-o", str(out), "--quiet"])
+        assert res.exit_code == 2
+        assert "in use by another 'spinspice run'" in res.output
+    finally:
+        held.unlock()
+
+
+def test_bad_study_file_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    bad = _study(tmp_path, '[[corners]]\ncell = "4t2r"\nrows = 0\n')
+    res = CliRunner().invoke(cli, ["run", str(bad), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert "study.toml: [[corners]] #1: rows must be 1..1024, got 0" in res.output
+    assert not (tmp_path / "o").exists()
