@@ -945,7 +945,8 @@ class FastEngine:
         Engine that characterises MOSFETs on a cache miss (an ngspice engine; built by the
         caller like every engine).
     grid:
-        Characterisation grid (default :class:`MosfetGrid`).
+        Characterisation grid (default: :class:`MosfetGrid`, ±1.5 V in 12.5 mV steps, widened
+        to ±1.5·max|V_source| for circuits with sources above 1 V).
     use_cache:
         Read and write the per-user table cache.
     tol_V:
@@ -970,9 +971,9 @@ class FastEngine:
         cache needs it)."""
         return bool(self.characteriser.available())
 
-    def table(self, key: DeviceKey) -> MosfetTable:
+    def table(self, key: DeviceKey, grid: MosfetGrid | None = None) -> MosfetTable:
         """The table of one MOSFET kind (memory, then disk cache, then ngspice)."""
-        grid = self.grid or MosfetGrid()
+        grid = grid or self.grid or MosfetGrid()
         digest = key.digest(grid)
         if digest not in self._tables:
             self._tables[digest] = load_or_characterise(
@@ -987,7 +988,20 @@ class FastEngine:
         if sol is None:
             if len(self._solvers) >= 4:
                 self._solvers.pop(next(iter(self._solvers)))
-            sol = CircuitSolver(circuit, self.table, tol_V=self.tol_V)
+            grid = self.grid
+            if grid is None:
+                # ±1.5 V (the default grid) covers supplies up to 1 V; beyond, ±1.5·max|V|
+                t = settle_time_s(circuit) if self.at_s is None else self.at_s
+                v_max = max(
+                    (
+                        abs(waveform_value(e.waveform, t))
+                        for e in circuit.elements
+                        if isinstance(e, VoltageSource)
+                    ),
+                    default=0.0,
+                )
+                grid = MosfetGrid.for_vdd(max(1.0, v_max))
+            sol = CircuitSolver(circuit, lambda k: self.table(k, grid), tol_V=self.tol_V)
             self._solvers[h] = sol
         else:
             sol.circuit = circuit
