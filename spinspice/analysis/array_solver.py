@@ -448,8 +448,10 @@ class DcSolution:
 
     Attributes
     ----------
-    node_V:
-        Voltage of every node by lower-case name (ground excluded), V.
+    node_names:
+        Lower-case node names (index 0 is ground, ``"0"``).
+    v_node_V:
+        Voltage of every node, same order, V.
     source_A:
         ngspice-signed branch current of every voltage source by lower-case name, A.
     iterations:
@@ -464,19 +466,37 @@ class DcSolution:
         Instant at which the sources were evaluated, s.
     """
 
-    node_V: dict[str, float]
+    node_names: list[str]
+    v_node_V: FloatArray
     source_A: dict[str, float]
     iterations: int
     factorizations: int
     error_estimate_V: float
     elapsed_s: float
     at_s: float
+    _index: dict[str, int] = field(default_factory=dict, repr=False)
 
-    def vectors(self) -> dict[str, float]:
-        """ngspice vector names → values: ``v(node)`` and ``i(source)``."""
-        out = {f"v({k})": v for k, v in self.node_V.items()}
-        out.update({f"i({k})": v for k, v in self.source_A.items()})
-        return out
+    @property
+    def node_V(self) -> dict[str, float]:
+        """Voltage of every node by name (ground excluded), V."""
+        return {n: float(v) for n, v in zip(self.node_names[1:], self.v_node_V[1:], strict=True)}
+
+    def vectors(self, names: Sequence[str] = ()) -> dict[str, float]:
+        """ngspice vector names → values: ``v(node)`` and ``i(source)``; only ``names``
+        if given (unknown names are left out)."""
+        if not names:
+            out = {f"v({k})": v for k, v in self.node_V.items()}
+            out.update({f"i({k})": v for k, v in self.source_A.items()})
+            return out
+        res: dict[str, float] = {}
+        for name in names:
+            key = name.lower()
+            inner = key[2:-1] if len(key) > 3 and key[1] == "(" and key[-1] == ")" else ""
+            if key.startswith("i(") and inner in self.source_A:
+                res[name] = self.source_A[inner]
+            elif key.startswith("v(") and inner in self._index and inner != GROUND:
+                res[name] = float(self.v_node_V[self._index[inner]])
+        return res
 
 
 TableProvider = Callable[[DeviceKey], MosfetTable]
@@ -844,10 +864,10 @@ class CircuitSolver:
         self._x, self._lu = x, lu
         leave, _, _ = self._evaluate(v, want_jacobian=False)
         src = self._source_currents(leave)
-        names = self.net.names
-        node_V = {names[k]: float(v[k]) for k in range(1, self.net.n)}
         return DcSolution(
-            node_V=node_V,
+            node_names=self.net.names,
+            v_node_V=v,
+            _index=self.net.index,
             source_A=src,
             iterations=it,
             factorizations=n_fact,
@@ -1031,7 +1051,7 @@ class FastEngine:
             t2 = time.perf_counter()
             t_setup += t1 - t0
             t_solve += t2 - t1
-            vectors = sol.vectors()
+            vectors = sol.vectors(job.saves)
             if job.saves:
                 missing = [s for s in job.saves if s not in vectors]
                 if missing:
