@@ -34,7 +34,7 @@ from spinspice.array_builder.array_2t1r import (
     Operation,
     ReadPulse,
     UpdateDeck,
-    UpdatePulse,
+    UpdatePulse2T1R,
     check_binary_weights,
     free_node,
     mtj_instance_name,
@@ -312,7 +312,7 @@ class Update2T1RResult:
     energy_J: float
     columns: tuple[int, ...]
     duration_s: float
-    pulse: UpdatePulse
+    pulse: UpdatePulse2T1R
     elapsed_s: float
 
     @property
@@ -363,7 +363,7 @@ def run_2t1r_update(
     *,
     seed: int,
     engine: Engine,
-    pulse: UpdatePulse | None = None,
+    pulse: UpdatePulse2T1R | None = None,
     fit: BehaviouralFit | None = None,
     skip_idle_columns: bool = True,
 ) -> Update2T1RResult:
@@ -383,7 +383,7 @@ def run_2t1r_update(
     seed:
         Seed of the per-cell random thresholds (recorded in ``draws``).
     pulse:
-        V_up, timing and simulator step (default :class:`UpdatePulse`).
+        V_up, timing and simulator step (default :class:`UpdatePulse2T1R`).
     fit:
         Behavioural MTJ law (default: the shipped seed001-device-c fit).
     engine:

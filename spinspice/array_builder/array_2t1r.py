@@ -101,7 +101,7 @@ __all__ = [
     "Operation",
     "ReadPulse",
     "UpdateDeck",
-    "UpdatePulse",
+    "UpdatePulse2T1R",
     "array_circuit",
     "check_binary_weights",
     "free_node",
@@ -377,7 +377,7 @@ def array_circuit(
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class UpdatePulse:
+class UpdatePulse2T1R:
     """Timing and levels of the stochastic update.
 
     Parameters
@@ -466,7 +466,7 @@ class UpdateDeck:
     width_s: np.ndarray
     draws: mtj_model.MTJDraws
     fit: BehaviouralFit
-    pulse: UpdatePulse
+    pulse: UpdatePulse2T1R
 
 
 def _wires(arr: CellArray) -> list[Element]:
@@ -517,7 +517,7 @@ def update_circuit(
     *,
     fit: BehaviouralFit,
     seed: int,
-    pulse: UpdatePulse | None = None,
+    pulse: UpdatePulse2T1R | None = None,
     skip_idle_columns: bool = True,
 ) -> UpdateDeck:
     """The transient deck of one stochastic update of the data cells (module docstring).
@@ -537,7 +537,7 @@ def update_circuit(
     seed:
         Seed of the per-cell random thresholds (:func:`spinspice.netlists.mtj_model.draw`).
     pulse:
-        Levels and timing (default :class:`UpdatePulse`).
+        Levels and timing (default :class:`UpdatePulse2T1R`).
     skip_idle_columns:
         Skip the phases of columns without any pulse (default). ``False`` drives every
         column with V_up in turn, which exposes unselected cells to the update bias.
@@ -548,9 +548,9 @@ def update_circuit(
     their inputs idle during updates, so they carry no current; only their wire
     capacitance is left out. Unpulsed rows keep both gates off during each phase.
     """
-    pulse = pulse or UpdatePulse()
-    if not isinstance(pulse, UpdatePulse):
-        raise ParameterError("pulse must be an UpdatePulse")
+    pulse = pulse or UpdatePulse2T1R()
+    if not isinstance(pulse, UpdatePulse2T1R):
+        raise ParameterError("pulse must be an UpdatePulse2T1R")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
     syn = design.synapse

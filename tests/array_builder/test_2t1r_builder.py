@@ -10,7 +10,7 @@ import pytest
 
 from spinspice.array_builder.array_2t1r import (
     Array2T1RDesign,
-    UpdatePulse,
+    UpdatePulse2T1R,
     array_circuit,
     check_binary_weights,
     load_binary_weights,
@@ -171,7 +171,7 @@ def test_update_refuses_bad_input() -> None:
     fit = shipped_fit()
     ok = np.array([[1, 0], [0, -1]])
     with pytest.raises(ParameterError, match="V_up"):
-        update_circuit(d, w, ok, 1e-9, fit=fit, seed=0, pulse=UpdatePulse(v_up_V=1.2))
+        update_circuit(d, w, ok, 1e-9, fit=fit, seed=0, pulse=UpdatePulse2T1R(v_up_V=1.2))
     with pytest.raises(ParameterError, match="fit"):
         update_circuit(
             replace(d, synapse=Synapse2T1RDesign(technology=TECH, r_on_ohm=1000.0)),
@@ -188,6 +188,6 @@ def test_update_refuses_bad_input() -> None:
         with pytest.raises(ParameterError):
             update_circuit(d, w, ok, 1e-9, fit=fit, seed=seed)  # type: ignore[arg-type]
     with pytest.raises(ParameterError):
-        UpdatePulse(t_up_s=0.0)
+        UpdatePulse2T1R(t_up_s=0.0)
     with pytest.raises((ParameterError, NetlistError)):
         update_circuit(d, np.array([["1", "x"], ["1", "1"]]), ok, 1e-9, fit=fit, seed=0)
