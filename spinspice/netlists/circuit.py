@@ -486,17 +486,23 @@ class ModelCard:
 class LibraryRef:
     """``.lib 'path' section`` (section given) or ``.include 'path'`` (section None).
 
-    The file is checked by :func:`spinspice.netlists.guard.check_model_library` before a
-    deck that references it is accepted.
+    The file is checked by :func:`spinspice.netlists.guard.resolve_library` before a
+    deck that references it is accepted. ``osdi`` are compiled Verilog-A models the
+    library's devices need (a PDK whose MOSFETs are OSDI models): every job whose circuit
+    uses the library loads them with ``pre_osdi``. They are native code, run as is.
     """
 
     path: Path
     section: str | None = None
+    osdi: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", check_path(self.path, "model library"))
         if self.section is not None:
             check_identifier(self.section, what="library section (corner)")
+        object.__setattr__(
+            self, "osdi", tuple(check_path(p, "OSDI model") for p in self.osdi)
+        )
 
 
 # --------------------------------------------------------------------------- analyses

@@ -8,8 +8,11 @@ A :class:`Job` is what a family builder hands to an engine
   ``osdi/mtj_stt-….osdi``); an engine copies the files into its private run directory
   under those names and runs the deck there, so nothing outside the run directory is read
   after the job was made, and an exported directory runs with plain ``ngspice -b``.
-* A model library is copied together with every file it includes (the closure found by
-  :func:`~spinspice.netlists.guard.library_closure`), keeping their relative layout.
+* A model library travels with every file it references (resolved and checked by
+  :func:`~spinspice.netlists.guard.resolve_library`), flat under ``lib/`` with every
+  reference line rewritten to the copies, so the simulator reads only checked text.
+  OSDI models a library needs (:attr:`LibraryRef.osdi`) become ``osdi/…`` files loaded
+  with ``pre_osdi``.
 * :attr:`Job.hash` is the SHA-256 of the deck text (with the toolkit's default control
   block), of every file's name and content hash, and of the saved vectors: two jobs with
   the same hash simulate the same thing.
@@ -21,7 +24,6 @@ the job, dialect-neutral, for writers of other simulators.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +32,7 @@ from typing import Final
 
 from spinspice.errors import NetlistError
 from spinspice.netlists.circuit import Circuit
-from spinspice.netlists.guard import library_closure
+from spinspice.netlists.guard import resolve_library
 from spinspice.netlists.render import Deck, render_circuit
 from spinspice.netlists.values import SAFE_RELATIVE_PATH_RE
 
@@ -57,11 +59,15 @@ class JobFile:
         Absolute path it is copied from.
     sha256:
         Content hash taken when the job was made; engines verify it before use.
+    data:
+        The checked bytes themselves, when they differ from the source file (a model
+        library whose references were rewritten to the copies); None: read ``source``.
     """
 
     name: str
     source: Path
     sha256: str
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not SAFE_RELATIVE_PATH_RE.match(self.name):
@@ -72,9 +78,24 @@ class JobFile:
         """A job file with its hash taken now."""
         return cls(name, Path(source).resolve(), sha256_file(Path(source)))
 
+    @classmethod
+    def of_bytes(cls, name: str, source: Path, data: bytes) -> JobFile:
+        """A job file whose content is ``data`` (checked text derived from ``source``)."""
+        return cls(name, Path(source).resolve(), hashlib.sha256(data).hexdigest(), data)
+
+    def read_bytes(self) -> bytes:
+        """The file's content (verified against :attr:`sha256`)."""
+        data = self.data if self.data is not None else self.source.read_bytes()
+        if hashlib.sha256(data).hexdigest() != self.sha256:
+            raise NetlistError(
+                f"{self.source} changed after the job was made (content hash differs); "
+                "rebuild the job"
+            )
+        return data
+
     def copy_to(self, directory: Path) -> Path:
         """Copy into ``directory`` under :attr:`name`, verifying the content hash."""
-        data = self.source.read_bytes()
+        data = self.data if self.data is not None else self.source.read_bytes()
         if hashlib.sha256(data).hexdigest() != self.sha256:
             raise NetlistError(
                 f"{self.source} changed after the job was made (content hash differs); "
@@ -174,18 +195,20 @@ def make_job(
     """
     files: dict[str, JobFile] = {}
     lib_names: dict[Path, str] = {}
+    lib_osdi: list[Path] = []
     for lib in circuit.libraries:
-        closure = library_closure(lib.path)
-        root = Path(_common_parent([p.parent for p in closure]))
-        for p in closure:
-            name = "lib/" + p.relative_to(root).as_posix()
-            _add(files, JobFile.of(name, p))
-        lib_names[lib.path] = "lib/" + lib.path.relative_to(root).as_posix()
+        bundle = resolve_library(lib.path, lib.section)
+        for lf in bundle.files:
+            # The checked text itself travels (never re-read from the user's file).
+            _add(files, JobFile.of_bytes("lib/" + lf.name, lf.path, lf.text.encode("ascii")))
+        lib_names[lib.path] = "lib/" + bundle.top.name
+        lib_osdi.extend(lib.osdi)
     osdi_names: list[str] = []
-    for p in osdi:
+    for p in (*osdi, *lib_osdi):
         name = f"osdi/{Path(p).name}"
         _add(files, JobFile.of(name, Path(p)))
-        osdi_names.append(name)
+        if name not in osdi_names:
+            osdi_names.append(name)
     for f in extra_files:
         _add(files, f)
     deck = render_circuit(circuit, library_names=lib_names, osdi_names=tuple(osdi_names))
@@ -204,10 +227,6 @@ def _add(files: dict[str, JobFile], f: JobFile) -> None:
     if old is not None and old.sha256 != f.sha256:
         raise NetlistError(f"two different files would both be written as {f.name!r}")
     files[f.name] = f
-
-
-def _common_parent(dirs: Sequence[Path]) -> str:
-    return os.path.commonpath([str(d) for d in dirs])
 
 
 
@@ -229,7 +248,12 @@ def at_temperature(job: Job, temperature_C: float) -> Job:
         raise NetlistError(f"job {job.key} has no circuit to re-render")
     if job.circuit.temperature_C == temperature_C:
         return job
-    osdi = [f.source for f in job.files if f.name.startswith("osdi/")]
+    lib_osdi = {Path(p).resolve() for lib in job.circuit.libraries for p in lib.osdi}
+    osdi = [
+        f.source
+        for f in job.files
+        if f.name.startswith("osdi/") and f.source not in lib_osdi
+    ]
     extra = [f for f in job.files if not f.name.startswith(("osdi/", "lib/"))]
     return make_job(
         replace(job.circuit, temperature_C=temperature_C),

@@ -163,8 +163,6 @@ def osdi_files(kind: MTJModelKind) -> tuple[Path, ...]:
     """
     if kind == "behavioural":
         return ()
-    import tempfile
-
     from spinspice.netlists.osdi import compile_va
 
-    return (compile_va(verilog_a_source(), Path(tempfile.gettempdir()) / "spinspice-osdi"),)
+    return (compile_va(verilog_a_source()),)
