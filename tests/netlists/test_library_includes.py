@@ -212,7 +212,7 @@ def _differential(d: Path, monkeypatch: pytest.MonkeyPatch, line: str) -> bool:
         "\t.include 'sub/e.inc' $ c",
         ".include 'sub/deep.inc'",
         ".include E.INC//c",
-        ".lib ~/s.lib A",
+        ".lib ~/s.lib B",
         '.LIB "ABS/s.lib" a ;c',
         ".lib S.LIB b",
         ".include ./sub/../e.inc",
