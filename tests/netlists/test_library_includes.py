@@ -61,7 +61,9 @@ def _tree(d: Path) -> Path:
     (d / "sub" / "n.inc").write_text(".include deep.inc\n")
     (d / "s.lib").write_text(SECTION_FILE)
     (d / "S.LIB").write_text(SECTION_FILE.replace("1500", "1200"))
-    (d / "home" / "s.lib").write_text(SECTION_FILE.replace("1500", "1100"))
+    (d / "home" / "s.lib").write_text(
+        SECTION_FILE.replace("1500", "1100").replace(".include sub/n.inc", "R1 a 0 900")
+    )
     (d / "evil.inc").write_text(".control\nshell touch pwned\n.endc\n")
     return d / "home"
 
@@ -213,6 +215,7 @@ def _differential(d: Path, monkeypatch: pytest.MonkeyPatch, line: str) -> bool:
         ".include 'sub/deep.inc'",
         ".include E.INC//c",
         ".lib ~/s.lib B",
+        ".lib ~/s.lib a",
         '.LIB "ABS/s.lib" a ;c',
         ".lib S.LIB b",
         ".include ./sub/../e.inc",
