@@ -46,23 +46,34 @@ class AgreementRow:
 
 @dataclass(frozen=True, slots=True)
 class Crosscheck:
-    """Both engines' results of a set of jobs, and their wall-clock times (s)."""
+    """Both engines' results of a set of jobs, their wall-clock times and the CPU time
+    (user + system) of the simulator processes they started, s. On a shared machine the
+    CPU times compare the engines better than the wall times."""
 
     jobs: tuple[Job, ...]
     ngspice: tuple[SimResult, ...]
     vacask: tuple[SimResult, ...]
     ngspice_wall_s: float
     vacask_wall_s: float
+    ngspice_cpu_s: float = float("nan")
+    vacask_cpu_s: float = float("nan")
+
+
+def _children_cpu_s() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return float(r.ru_utime + r.ru_stime)
 
 
 def run_crosscheck(jobs: Sequence[Job], ngspice: Engine, vacask: Engine) -> Crosscheck:
     """Run ``jobs`` in both engines (ngspice first), timing each engine as a whole."""
-    t0 = time.perf_counter()
+    c0, t0 = _children_cpu_s(), time.perf_counter()
     a = ngspice.run(list(jobs))
-    t1 = time.perf_counter()
+    c1, t1 = _children_cpu_s(), time.perf_counter()
     b = vacask.run(list(jobs))
-    t2 = time.perf_counter()
-    return Crosscheck(tuple(jobs), tuple(a), tuple(b), t1 - t0, t2 - t1)
+    c2, t2 = _children_cpu_s(), time.perf_counter()
+    return Crosscheck(tuple(jobs), tuple(a), tuple(b), t1 - t0, t2 - t1, c1 - c0, c2 - c1)
 
 
 def _floor(name: str) -> float:
@@ -157,7 +168,8 @@ def agreement_rows(job: Job, a: SimResult, b: SimResult) -> list[AgreementRow]:
 
 def crosscheck_rows(check: Crosscheck) -> list[AgreementRow]:
     """Every job's agreement rows, then one ``<job key>:wall_time_s`` row per job
-    (``rel_diff`` there is VACASK's time over ngspice's) and the totals."""
+    (``rel_diff`` there is VACASK's time over ngspice's) and the totals (wall time, and
+    the simulator processes' CPU time)."""
     rows: list[AgreementRow] = []
     for job, a, b in zip(check.jobs, check.ngspice, check.vacask, strict=True):
         rows.extend(agreement_rows(job, a, b))
@@ -167,6 +179,9 @@ def crosscheck_rows(check: Crosscheck) -> list[AgreementRow]:
     rows.append(AgreementRow("total:wall_time_s", float("nan"), check.ngspice_wall_s,
                              check.vacask_wall_s,
                              check.vacask_wall_s / max(check.ngspice_wall_s, 1e-9)))
+    rows.append(AgreementRow("total:cpu_time_s", float("nan"), check.ngspice_cpu_s,
+                             check.vacask_cpu_s,
+                             check.vacask_cpu_s / max(check.ngspice_cpu_s, 1e-9)))
     return rows
 
 

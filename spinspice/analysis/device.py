@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
@@ -33,7 +33,7 @@ from spinspice.netlists.circuit import (
     VoltageSource,
 )
 from spinspice.netlists.job import Job, make_job
-from spinspice.spintronic_cells.fit import BehaviouralFit
+from spinspice.spintronic_cells.fit import STATE_MIDPOINT, BehaviouralFit
 from spinspice.spintronic_cells.llg import run_llg
 from spinspice.spintronic_cells.mtj import MTJParams, State
 from spinspice.spintronic_cells.switching import MODELS, switching_probability
@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 
 ALL_MODELS = (*MODELS, "llg", "spice")
 _Z95 = 1.959963984540054
+#: Most behavioural MTJ instances one ngspice P_sw table may simulate; our choice (bounds the
+#: run time and memory of one table, which runs in decks of ``batch`` instances).
+MAX_SPICE_INSTANCES: Final = 5000
 
 
 def wilson(k: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -80,15 +83,19 @@ def spice_switching(
     engine: Engine,
     rise_s: float = 5e-12,
     batch: int = 50,
+    stratified: bool = False,
 ) -> SpiceSwitching:
     """Simulate ``n`` MTJs (own draws) straight across one pulse source in ngspice.
 
     The switching time of an instance is the first time its resistance crosses the
     midpoint (state node s = 0.5), measured from the middle of the pulse's rising edge.
+    ``stratified``: stratified draws (:func:`~spinspice.netlists.mtj_model.draw`).
     """
-    if n < 1 or n > 5000:
-        raise ParameterError(f"number of SPICE instances must be 1..5000, got {n}")
-    draws = mtj_model.draw(fit, n, seed)
+    if n < 1 or n > MAX_SPICE_INSTANCES:
+        raise ParameterError(
+            f"number of SPICE instances must be 1..{MAX_SPICE_INSTANCES}, got {n}"
+        )
+    draws = mtj_model.draw(fit, n, seed, stratified=stratified)
     times = np.full(n, np.nan)
     # Independent instances run in decks of ``batch``: the transient's cost grows faster
     # than linearly with the number of instances sharing one time-step control.
@@ -185,7 +192,7 @@ def _switch_times(
     tran = sim.plot("tran")
     t = tran.scale - (_PULSE_DELAY_S + rise_s / 2)
     times = np.full(idx.size, np.nan)
-    target = 0.5
+    target = STATE_MIDPOINT
     for j, k in enumerate(idx):
         name = f"v(xm{k}.s)" if kind == "behavioural" else f"v(nm{k}#s)"
         s = tran[name]
@@ -214,9 +221,10 @@ def psw_table(
     fit: BehaviouralFit | None = None,
     mtj_kind: mtj_model.MTJModelKind = "behavioural",
     engine: Engine | None = None,
+    stratified: bool = False,
 ) -> pd.DataFrame:
     """P_sw(Δt) for one model as a table (module docstring); ``engine`` runs the
-    ``spice`` model's jobs."""
+    ``spice`` model's jobs, ``stratified`` draws its instances by stratified sampling."""
     import pandas as pd
 
     if model not in ALL_MODELS:
@@ -264,6 +272,7 @@ def psw_table(
             seed=seed,
             kind=mtj_kind,
             engine=engine,
+            stratified=stratified,
         )
         psw = sw.psw_at(widths)
         times = sw.switch_times_s

@@ -117,6 +117,11 @@ def crosscheck(
         f"(x{check.vacask_wall_s / max(check.ngspice_wall_s, 1e-9):.2f})",
         markup=False,
     )
+    con.print(
+        f"simulator CPU time: ngspice {check.ngspice_cpu_s:.2f} s, VACASK "
+        f"{check.vacask_cpu_s:.2f} s (x{check.vacask_cpu_s / max(check.ngspice_cpu_s, 1e-9):.2f})",
+        markup=False,
+    )
     for kind, label in (("settled", "settled signal currents"),
                         ("waveform", "signal-current waveforms (rel. to peak)")):
         sel = signal_rows(rows_, kind)

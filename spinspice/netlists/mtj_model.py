@@ -88,13 +88,33 @@ class MTJDraws:
         return _threshold(self.theta_p2ap_rad)
 
 
-def draw(fit: BehaviouralFit, n: int, seed: int) -> MTJDraws:
-    """Draw ``n`` instances' initial angles θ ~ N(0, θ0,d) for both directions."""
+def draw(fit: BehaviouralFit, n: int, seed: int, *, stratified: bool = False) -> MTJDraws:
+    """Draw ``n`` instances' initial angles θ ~ N(0, θ0,d) for both directions.
+
+    ``stratified``: one draw from each of ``n`` equal-probability strata of the normal
+    distribution (θ = θ0·Φ⁻¹((k + u_k)/n), the strata in random order). Each instance is
+    still N(0, θ0) distributed, but the sample's P_sw estimate no longer carries the
+    binomial sampling noise of the draws (it is a test of the model, not of the random
+    numbers); the default, independent draws, is what a real array's devices are.
+    """
     rng = np.random.default_rng(seed)
+    if not stratified:
+        return MTJDraws(
+            seed=seed,
+            theta_ap2p_rad=rng.normal(0.0, fit.ap_to_p.theta0_rad, n),
+            theta_p2ap_rad=rng.normal(0.0, fit.p_to_ap.theta0_rad, n),
+        )
+    from scipy.special import ndtri
+
+    def strata(theta0: float) -> np.ndarray:
+        u = (rng.permutation(n) + rng.random(n)) / n
+        out: np.ndarray = theta0 * ndtri(u)
+        return out
+
     return MTJDraws(
         seed=seed,
-        theta_ap2p_rad=rng.normal(0.0, fit.ap_to_p.theta0_rad, n),
-        theta_p2ap_rad=rng.normal(0.0, fit.p_to_ap.theta0_rad, n),
+        theta_ap2p_rad=strata(fit.ap_to_p.theta0_rad),
+        theta_p2ap_rad=strata(fit.p_to_ap.theta0_rad),
     )
 
 

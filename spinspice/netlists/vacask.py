@@ -161,6 +161,15 @@ def _load(value: object) -> str:
     return text
 
 
+def _module(value: object) -> str:
+    """A model's master (an OSDI module name): checked, case kept (VACASK matches it
+    case-sensitively against the module names compiled into the .osdi file)."""
+    text = check_identifier(str(value), what="model module")
+    if text.lower() in RESERVED_WORDS:
+        raise NetlistError(f"model module {text!r} is a reserved word of VACASK")
+    return text
+
+
 def _version(value: object) -> str:
     text = str(value)
     if not _VERSION_RE.match(text):
@@ -221,7 +230,7 @@ class VacaskModel:
 
     def __post_init__(self) -> None:
         vacask_identifier(self.name, what="model name")
-        vacask_identifier(self.module, what="model module")
+        _module(self.module)
         for k, v in self.params:
             vacask_identifier(k, what=f"model {self.name} parameter name")
             format_number(v)
@@ -518,6 +527,7 @@ def _cached_environment() -> jinja2.Environment:
     env.filters["vnode"] = _node
     env.filters["vload"] = _load
     env.filters["vversion"] = _version
+    env.filters["vmodule"] = _module
     env.filters["vpath"] = _save_path
     return env
 

@@ -261,6 +261,7 @@ def _psw(job: dict[str, Any], engine: Any) -> dict[str, Any]:
             fit=_fit(job),
             mtj_kind=p["mtj_model"],
             engine=engine,
+            stratified=True,  # the check tests the model, not the draws' sampling noise
         )
     if p["mc_trials"] > 0:
         frames["llg"] = psw_table(
