@@ -2,6 +2,10 @@
 
 A file is written to a temporary sibling and moved into place with :func:`os.replace`,
 so a reader never sees a half-written file and an error leaves any earlier file intact.
+Only regular files are written (or replaced): a device, FIFO, socket, directory — or a
+symlink to one, such as ``/proc/self/fd/1`` — is refused, so ``--csv /dev/full`` run as
+root cannot replace the device. New files get the mode the umask allows (0666 & ~umask).
+A table written to ``-`` goes to standard output.
 Column names carry their units (``i_out_A``, ``e_write_J``, ``area_m2``).
 """
 
@@ -21,6 +25,44 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def check_output_target(target: Path | str) -> None:
+    """Refuse an output path that exists and is not a regular file (after symlinks).
+
+    Raises
+    ------
+    ParameterError
+        Naming the path and what it is.
+    """
+    import stat
+
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ParameterError(f"cannot write {target}: {exc.strerror}") from None
+    if stat.S_ISREG(st.st_mode):
+        return
+    kind = (
+        "a directory"
+        if stat.S_ISDIR(st.st_mode)
+        else "a FIFO"
+        if stat.S_ISFIFO(st.st_mode)
+        else "a device"
+        if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+        else "a socket"
+        if stat.S_ISSOCK(st.st_mode)
+        else "not a regular file"
+    )
+    raise ParameterError(f"output {target} is {kind}; give a regular file name")
+
+
 @contextmanager
 def atomic_path(target: Path | str) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; move it onto ``target`` on success.
@@ -31,6 +73,7 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
         If the target directory does not exist or is not writable.
     """
     target = Path(target)
+    check_output_target(target)
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise ParameterError(f"cannot write {target}: directory {parent} does not exist")
@@ -42,6 +85,8 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, 0o666 & ~_umask())
+        check_output_target(target)
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
@@ -56,7 +101,13 @@ def write_atomic(target: Path | str, writer: Callable[[Path], Any]) -> Path:
 
 
 def write_csv(df: pd.DataFrame, target: Path | str) -> Path:
-    """Write a table as CSV (no index, full float precision) atomically."""
+    """Write a table as CSV (no index, full float precision) atomically; ``-``: stdout."""
+    if str(target) == "-":
+        import sys
+
+        sys.stdout.write(df.to_csv(index=False, float_format="%.9g"))
+        sys.stdout.flush()
+        return Path("-")
     return write_atomic(target, lambda p: df.to_csv(p, index=False, float_format="%.9g"))
 
 

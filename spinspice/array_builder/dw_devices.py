@@ -96,7 +96,7 @@ def dw_models(kind: DWModelKind, cache_dir: Path | None = None) -> DWModels:
         return DWModels("behavioural")
     if kind != "osdi":
         raise ParameterError(f"DW model kind must be 'behavioural' or 'osdi', got {kind!r}")
-    out = cache_dir if cache_dir is not None else Path.home() / ".cache" / "spinspice" / "osdi"
+    out = cache_dir  # None: the private per-user cache (osdi.osdi_cache_dir)
     return DWModels(
         "osdi",
         (

@@ -18,6 +18,7 @@ from __future__ import annotations
 import click
 
 from spinspice import __version__
+from spinspice.cli._common import SpinspiceGroup, harden_options
 from spinspice.cli.arrays import corners, energy
 from spinspice.cli.crosscheck import crosscheck
 from spinspice.cli.device import device
@@ -31,7 +32,10 @@ from spinspice.cli.sneak import sneak
 from spinspice.cli.train import train
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=SpinspiceGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="spinspice")
 def cli() -> None:
     """spinspice: MTJ synapse circuits, simulated in ngspice.
@@ -44,6 +48,7 @@ def cli() -> None:
 for _command in (doctor, run, gxnor, device, corners, energy, netlist, sneak, train, maap, dw,
                  crosscheck):
     cli.add_command(_command)
+harden_options(cli)  # every float option refuses NaN/inf (one option type everywhere)
 
 
 def main() -> None:

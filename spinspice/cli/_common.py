@@ -6,6 +6,8 @@ the simulator/installation (a one-line message names the problem), never a trace
 
 from __future__ import annotations
 
+import math
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -14,12 +16,13 @@ from typing import Any, TypeVar
 
 import click
 
-from spinspice.errors import SimulationError, SpinspiceError
+from spinspice.errors import ParameterError, SimulationError, SpinspiceError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_FAILED_CHECK = 1
 EXIT_BAD_INPUT = 2
+
 
 def _console(stderr: bool = False) -> Any:
     from rich.console import Console
@@ -34,8 +37,40 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_BAD_INPUT)
 
 
+#: ngspice console/log lines that say what went wrong (shown instead of its banner).
+_NGSPICE_ERROR_MARKERS = (
+    "could not find",
+    "error",
+    "unknown",
+    "not found",
+    "singular",
+    "timestep too small",
+    "no such",
+    "fatal",
+    "failed",
+)
+
+
+def ngspice_error_line(log_tail: str) -> str | None:
+    """The most telling line of an ngspice log tail: the last line naming an error
+    (e.g. "Could not find include file ..."), else the last line."""
+    lines = [ln.strip() for ln in log_tail.strip().splitlines() if ln.strip()]
+    if not lines:
+        return None
+    for ln in reversed(lines):
+        low = ln.lower()
+        if any(m in low for m in _NGSPICE_ERROR_MARKERS) and "exit(1)" not in low:
+            return ln
+    return lines[-1]
+
+
 def handle_errors(func: F) -> F:
-    """Turn toolkit errors into a one-line message and exit code 2."""
+    """Turn toolkit errors into a one-line message and exit code 2 (never a traceback).
+
+    A failed simulation names ngspice's own error line and the kept run directory, if any.
+    An unexpected exception is reported in one line too (set ``SPINSPICE_DEBUG=1`` for
+    the traceback).
+    """
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -43,31 +78,224 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except SimulationError as exc:
             msg = str(exc)
-            if exc.log_tail:
-                last = exc.log_tail.strip().splitlines()[-1]
-                msg += f"; last log line: {last!r}"
+            line = ngspice_error_line(exc.log_tail) if exc.log_tail else None
+            if line:
+                msg += f"; ngspice: {line!r}"
+            if exc.run_dir is not None and Path(exc.run_dir).exists():
+                msg += f"; run directory kept: {exc.run_dir}"
             _fail(msg)
         except SpinspiceError as exc:
             _fail(str(exc))
+        except click.ClickException:
+            raise
         except OSError as exc:
             _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+        except MemoryError:
+            _fail("out of memory; simulate a smaller problem")
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            if os.environ.get("SPINSPICE_DEBUG"):
+                raise
+            _fail(
+                f"internal error ({type(exc).__name__}: {exc}); please report it "
+                "(SPINSPICE_DEBUG=1 shows the traceback)"
+            )
         return None
 
     return wrapper  # type: ignore[return-value]
 
 
+#: File name endings matplotlib writes.
+PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
+
+
+def _param_name_of(path: Path) -> str:
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return ""
+    for name, value in ctx.params.items():
+        if value is not None and isinstance(value, str | Path) and str(value) == str(path):
+            return name
+    return ""
+
+
 def _prepare_output(path: Path | None) -> Path | None:
-    """Create the parent directory of an output file; refuse directories."""
+    """Check an output path before any work starts; create its parent directory.
+
+    Refused (``ParameterError``, exit 2): an existing target that is not a regular file
+    (directory, device, FIFO, socket, or a symlink to one), a plot whose name does not
+    end in an image suffix, a CSV not ending in ``.csv``, ``-`` for anything but a table,
+    and two outputs of one command naming the same file. ``-`` writes a table to stdout.
+    """
     if path is None:
         return None
-    if path.is_dir():
-        raise click.BadParameter(f"{path} is a directory; give a file name")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from spinspice.analysis.tables import check_output_target
+
+    path = Path(path)
+    name = _param_name_of(path)
+    is_plot = "plot" in name or name in ("figure", "png")
+    if str(path) == "-":
+        if is_plot:
+            raise ParameterError("a plot cannot be written to '-' (stdout); give a file name")
+        return path
+    check_output_target(path)
+    suffix = path.suffix.lower()
+    if is_plot and suffix not in PLOT_SUFFIXES:
+        raise ParameterError(f"plot {path}: the name must end in one of {', '.join(PLOT_SUFFIXES)}")
+    if "csv" in name and suffix != ".csv":
+        raise ParameterError(f"CSV output {path}: the name must end in .csv")
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        seen: dict[str, str] = ctx.meta.setdefault("spinspice.outputs", {})
+        key = os.path.realpath(path)
+        if key in seen and seen[key] != name:
+            raise ParameterError(
+                f"{path} is given for two outputs (--{seen[key].replace('_path', '')} and "
+                f"--{name.replace('_path', '')}); give each its own file"
+            )
+        seen[key] = name
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ParameterError(f"cannot create directory {path.parent}: {exc.strerror}") from None
     return path
 
 
+# ---------------------------------------------------------------- numbers
+
+
+class FiniteFloat(click.FloatRange):
+    """A float option that refuses NaN and ±inf (and, with bounds, out-of-range values).
+
+    Every float option of the command tree is this type: :func:`harden_options` swaps
+    ``click.FLOAT`` and ``click.FloatRange`` for it when the group is assembled.
+    """
+
+    name = "float"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        v = click.FLOAT.convert(value, param, ctx)
+        if not math.isfinite(v):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if self.min is None and self.max is None:
+            return v
+        return super().convert(v, param, ctx)
+
+
+def _finite_version(t: Any) -> Any:
+    if isinstance(t, FiniteFloat):
+        return None
+    if isinstance(t, click.FloatRange):
+        return FiniteFloat(t.min, t.max, min_open=t.min_open, max_open=t.max_open, clamp=t.clamp)
+    if t is click.FLOAT or type(t) is click.types.FloatParamType:
+        return FiniteFloat()
+    if isinstance(t, click.Tuple):
+        types = [_finite_version(x) or x for x in t.types]
+        if any(a is not b for a, b in zip(types, t.types, strict=True)):
+            return click.Tuple(types)
+    return None
+
+
+def harden_options(group: click.Command) -> None:
+    """Make every float option of ``group`` (recursively) a :class:`FiniteFloat`."""
+    for param in group.params:
+        new = _finite_version(param.type)
+        if new is not None:
+            param.type = new
+    if isinstance(group, click.Group):
+        for cmd in group.commands.values():
+            harden_options(cmd)
+
+
+def parse_float_list(
+    text: str, what: str, lo: float | None = None, hi: float | None = None
+) -> tuple[float, ...]:
+    """A comma-separated list of finite numbers; empty items (``1e-9,,2e-9``) refused."""
+    parts = [p.strip() for p in str(text).split(",")]
+    if not parts or any(not p for p in parts):
+        raise ParameterError(f"{what}: empty item in {text!r}")
+    try:
+        vals = tuple(float(p) for p in parts)
+    except ValueError:
+        raise ParameterError(f"{what} must be comma-separated numbers, got {text!r}") from None
+    for v in vals:
+        if not math.isfinite(v):
+            raise ParameterError(f"{what}: {v} is not a finite number")
+        if (lo is not None and v < lo) or (hi is not None and v > hi):
+            raise ParameterError(f"{what} must be numbers in [{lo:g}, {hi:g}], got {text!r}")
+    return vals
+
+
+def parse_int_list(text: str, what: str, lo: int, hi: int) -> tuple[int, ...]:
+    """A comma-separated list of integers in ``lo..hi``; empty items refused."""
+    parts = [p.strip() for p in str(text).split(",")]
+    if any(not p for p in parts):
+        raise ParameterError(f"{what}: empty item in {text!r}")
+    try:
+        vals = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ParameterError(f"{what} must be comma-separated integers, got {text!r}") from None
+    if any(not lo <= v <= hi for v in vals):
+        raise ParameterError(f"{what} must be integers in {lo}..{hi}, got {text!r}")
+    return vals
+
+
+# ---------------------------------------------------------------- the group
+
+
+class SpinspiceGroup(click.Group):
+    """The command group: click's usage errors in the same one-line style as ours."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        standalone = kwargs.pop("standalone_mode", True)
+        parent: Any = super()
+        if not standalone:
+            return parent.main(*args, standalone_mode=False, **kwargs)
+        try:
+            rv = parent.main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            hint = ""
+            if exc.ctx is not None:
+                hint = f" (see '{exc.ctx.command_path} --help')"
+            _fail(" ".join(exc.format_message().split()) + hint)
+        except click.ClickException as exc:
+            _fail(exc.format_message().replace("\n", " "))
+        except click.exceptions.Abort:
+            _console(stderr=True).print("aborted", markup=False)
+            sys.exit(130)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _remember_osdi(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    ctx.meta[f"spinspice.{param.name}"] = tuple(value or ())
+    return value
+
+
 def technology_options(func: F) -> F:
-    """Options selecting the MOSFET models."""
+    """Options selecting the MOSFET models (and the OSDI models a library needs)."""
+    func = click.option(
+        "--va",
+        "va",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        expose_value=False,
+        callback=_remember_osdi,
+        help="Verilog-A model the library's devices need (repeatable); compiled with "
+        "openvaf-r into the private cache ~/.cache/spinspice and loaded as --osdi.",
+    )(func)
+    func = click.option(
+        "--osdi",
+        "osdi",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        expose_value=False,
+        callback=_remember_osdi,
+        help="Compiled OSDI model the library's devices need (repeatable), loaded with "
+        "pre_osdi. NATIVE CODE of your choosing: ngspice runs it with your rights.",
+    )(func)
     func = click.option(
         "--config",
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -115,7 +343,7 @@ def simulator_options(func: F) -> F:
     func = click.option(
         "--timeout",
         "timeout_s",
-        type=click.FloatRange(min=0.1),
+        type=FiniteFloat(min=0.1, max=1e6),
         default=600.0,
         show_default=True,
         help="Simulator time limit per run, in seconds.",
@@ -193,7 +421,6 @@ def load_device_fit(cell: str, fit_path: Path | None) -> Any:
     return load_fit(fit_path) if fit_path is not None else get(cell).default_fit()
 
 
-
 def array_design(
     cell: str,
     rows: int,
@@ -206,7 +433,21 @@ def array_design(
     """The registered family's design at this size, technology and device fit."""
     from spinspice.analysis.families import get
     from spinspice.analysis.registry import DesignSpec
+
+    tech = cli_technology(config, models, corner)
+    return get(cell).make_design(DesignSpec(rows=rows, cols=cols, technology=tech, fit=fit))
+
+
+def cli_technology(config: Path | None, models: Path | None, corner: str | None) -> Any:
+    """The technology of ``--config/--models/--corner`` plus ``--osdi``/``--va``."""
     from spinspice.netlists.technology import load_technology
 
-    tech = load_technology(config, models=models, corner=corner)
-    return get(cell).make_design(DesignSpec(rows=rows, cols=cols, technology=tech, fit=fit))
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
+    return load_technology(
+        config,
+        models=models,
+        corner=corner,
+        osdi=meta.get("spinspice.osdi", ()),
+        va=meta.get("spinspice.va", ()),
+    )

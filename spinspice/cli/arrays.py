@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from spinspice.analysis.families import names
+from spinspice.array_builder.array_4t2r import MAX_ARRAY_SIDE
 from spinspice.cli._common import (
     EXIT_FAILED_CHECK,
     _console,
@@ -18,6 +19,7 @@ from spinspice.cli._common import (
     handle_errors,
     load_device_fit,
     make_backend,
+    parse_int_list,
     simulator_options,
     technology_options,
 )
@@ -36,15 +38,7 @@ def _sizes(text: str) -> list[tuple[int, int]]:
 
 
 def _int_list(text: str, what: str) -> list[int]:
-    try:
-        values = [int(p) for p in text.split(",") if p.strip()]
-    except ValueError:
-        raise click.BadParameter(
-            f"{text!r} is not a comma-separated list of integers", param_hint=what
-        ) from None
-    if not values or any(v < 1 or v > 1024 for v in values):
-        raise click.BadParameter("sizes must be 1..1024", param_hint=what)
-    return values
+    return list(parse_int_list(text, what, 1, MAX_ARRAY_SIDE))
 
 
 @click.command("corners")

@@ -11,19 +11,19 @@ from spinspice.cli._common import (
     _prepare_output,
     handle_errors,
     make_backend,
+    parse_float_list,
     simulator_options,
 )
 
+#: Largest pulse straight across one MTJ we simulate, V (tunnel barriers break down
+#: near 1.5 V; beyond a few volts the device laws mean nothing).
+MAX_MTJ_VOLTAGE_V = 5.0
+
 
 def _widths(text: str) -> list[float]:
-    try:
-        values = [float(w) for w in text.split(",") if w.strip()]
-    except ValueError:
-        raise click.BadParameter(
-            f"{text!r}: give comma-separated pulse widths in seconds, e.g. 0.5e-9,1e-9,2e-9"
-        ) from None
-    if not values or any(not (v > 0 and v < 1) for v in values):
-        raise click.BadParameter("pulse widths must be > 0 and < 1 s")
+    values = list(parse_float_list(text, "--widths (pulse widths, s)", 0.0, 1.0))
+    if any(not (v > 0 and v < 1) for v in values):
+        raise click.BadParameter("pulse widths must be > 0 and < 1 s", param_hint="--widths")
     return values
 
 
@@ -37,8 +37,10 @@ def device() -> None:
               help="Device parameter preset (seed 001 Table 3 device C).")
 @click.option("--from", "from_state", type=click.Choice(["AP", "P"]), required=True,
               help="Start state; the pulse polarity is the one that switches it.")
-@click.option("--voltage", type=click.FloatRange(min=0.0, min_open=True), required=True,
-              help="Pulse amplitude straight across the MTJ, in volts (> 0).")
+@click.option("--voltage", type=click.FloatRange(min=0.0, max=MAX_MTJ_VOLTAGE_V, min_open=True),
+              required=True,
+              help="Pulse amplitude straight across the MTJ, in volts (0 < V <= 5; MgO "
+              "barriers break down near 1.5 V).")
 @click.option("--widths", required=True,
               help="Comma-separated pulse widths in seconds, e.g. 0.5e-9,1e-9,2e-9.")
 @click.option("--model", type=click.Choice(["analytic", "analytic-hc", "thermal", "precessional",

@@ -11,6 +11,7 @@ from spinspice.cli._common import (
     EXIT_FAILED_CHECK,
     _console,
     _prepare_output,
+    cli_technology,
     handle_errors,
     make_backend,
     simulator_options,
@@ -95,11 +96,9 @@ def gxnor(
     from spinspice.analysis.gxnor import plot_gxnor, run_gxnor
     from spinspice.analysis.tables import write_csv
     from spinspice.array_builder.synapse_4t2r import Synapse4T2RDesign
-    from spinspice.netlists.technology import load_technology
-
     csv_out = _prepare_output(csv_path)
     plot_out = _prepare_output(plot_path)
-    tech = load_technology(config, models=models, corner=corner)
+    tech = cli_technology(config, models, corner)
     design = Synapse4T2RDesign(technology=tech, r_on_ohm=r_on, r_off_ohm=r_off)
     result = run_gxnor(
         design,

@@ -24,23 +24,15 @@ from spinspice.errors import ParameterError
 
 
 def _int_list(text: str, what: str, lo: int, hi: int) -> tuple[int, ...]:
-    try:
-        vals = tuple(int(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        raise ParameterError(f"{what} must be comma-separated integers, got {text!r}") from None
-    if not vals or any(not lo <= v <= hi for v in vals):
-        raise ParameterError(f"{what} must be integers in {lo}..{hi}, got {text!r}")
-    return vals
+    from spinspice.cli._common import parse_int_list
+
+    return parse_int_list(text, what, lo, hi)
 
 
 def _float_list(text: str, what: str, lo: float, hi: float) -> tuple[float, ...]:
-    try:
-        vals = tuple(float(x) for x in text.split(",") if x.strip())
-    except ValueError:
-        raise ParameterError(f"{what} must be comma-separated numbers, got {text!r}") from None
-    if not vals or any(not lo <= v <= hi for v in vals):
-        raise ParameterError(f"{what} must be numbers in [{lo:g}, {hi:g}], got {text!r}")
-    return vals
+    from spinspice.cli._common import parse_float_list
+
+    return parse_float_list(text, what, lo, hi)
 
 
 def _design(mtj_model: str, osdi_dir: Path | None) -> tuple[Any, Path | None]:
@@ -49,13 +41,11 @@ def _design(mtj_model: str, osdi_dir: Path | None) -> tuple[Any, Path | None]:
     d = MaapDesign(mtj_model=mtj_model)  # type: ignore[arg-type]
     if mtj_model != "osdi":
         return d, None
-    import tempfile
 
     from spinspice.netlists import she_mtj_model as sm
     from spinspice.netlists.osdi import compile_va
 
-    out = osdi_dir or Path(tempfile.gettempdir()) / "spinspice-osdi"
-    return d, compile_va(sm.verilog_a_source(), out)
+    return d, compile_va(sm.verilog_a_source(), osdi_dir)
 
 
 _mtj_model_option = click.option(

@@ -15,14 +15,22 @@ the command line (``--models FILE --corner NAME``) or in a TOML configuration fi
     wn_m = 200e-9
     wp_m = 260e-9
     vdd_V = 1.0
+    osdi = ["psp103.osdi"]   # compiled Verilog-A models the library's devices need
+    va = ["bsimcmg.va"]      # ... or their sources, compiled with openvaf-r (cached)
 
 Every library file is scanned by :func:`spinspice.netlists.guard.check_model_library`
 before use, so a library carrying a ``.control`` block or ``*#`` line is refused.
+
+**OSDI files are native code.** ``osdi`` (``--osdi FILE``) loads a shared object of the
+user's choosing into ngspice, which runs it with the user's rights — exactly like a
+plug-in. spinspice checks that the file exists and copies it (hash-verified) into the run
+directory; it cannot check what the code does. Give only files you built or trust.
 """
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from importlib import resources
 from pathlib import Path
@@ -66,6 +74,9 @@ class MosfetTechnology:
         0_s/0_w synapse states cancel (scan in docs/mosfet_models.md).
     vdd_V:
         Supply: gate drive levels are ±vdd_V (seed 001 §4.3: e = ±V_dd). Default 1 V.
+    osdi:
+        Compiled Verilog-A models (``.osdi``) the library's devices need; every job that
+        uses this technology loads them with ``pre_osdi``. Native code, see the module doc.
     """
 
     library: Path
@@ -77,6 +88,7 @@ class MosfetTechnology:
     wn_m: float = 20 * DEFAULT_L_M
     wp_m: float = 30 * DEFAULT_L_M
     vdd_V: float = 1.0
+    osdi: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "library", check_path(self.library, "model library"))
@@ -92,6 +104,9 @@ class MosfetTechnology:
                 raise ParameterError(f"{name} must be between 1e-9 and 1e-3 m, got {v!r}")
         if not isinstance(self.vdd_V, int | float) or not 0.3 <= self.vdd_V <= 5.0:
             raise ParameterError(f"vdd_V must be between 0.3 and 5 V, got {self.vdd_V!r}")
+        if isinstance(self.osdi, str | Path) or not isinstance(self.osdi, tuple | list):
+            raise ParameterError(f"osdi must be a list of files, got {self.osdi!r}")
+        object.__setattr__(self, "osdi", tuple(check_path(p, "OSDI model") for p in self.osdi))
         check_model_library(self.library)
 
     @classmethod
@@ -105,7 +120,7 @@ class MosfetTechnology:
 
     def library_ref(self) -> LibraryRef:
         """The ``.lib``/``.include`` reference for a circuit."""
-        return LibraryRef(self.library, self.corner)
+        return LibraryRef(self.library, self.corner, self.osdi)
 
     def with_overrides(self, **changes: Any) -> MosfetTechnology:
         """A copy with some fields replaced (validated again)."""
@@ -117,10 +132,14 @@ def load_technology(
     *,
     models: Path | None = None,
     corner: str | None = None,
+    osdi: Sequence[Path] = (),
+    va: Sequence[Path] = (),
 ) -> MosfetTechnology:
     """Build a technology from defaults, an optional TOML config, and command-line overrides.
 
-    Precedence: command line > config file > bundled default.
+    Precedence: command line > config file > bundled default. OSDI models add up: those of
+    the config (``osdi``, and ``va`` compiled with :func:`~spinspice.netlists.osdi.compile_va`)
+    and those given here. The config may hold only a ``[technology]`` table.
 
     Raises
     ------
@@ -130,6 +149,7 @@ def load_technology(
         A model library that fails the safety scan.
     """
     values: dict[str, Any] = {}
+    cfg_osdi: dict[str, list[Path]] = {"osdi": [], "va": []}
     if config is not None:
         try:
             data = tomllib.loads(Path(config).read_text(encoding="utf-8"))
@@ -137,10 +157,15 @@ def load_technology(
             raise ParameterError(f"cannot read config {config}: {exc.strerror}") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ParameterError(f"config {config} is not valid TOML: {exc}") from None
+        extra = sorted(set(data) - {"technology"})
+        if extra:
+            raise ParameterError(
+                f"config {config}: unknown table or key {extra[0]!r}; only [technology] is read"
+            )
         section = data.get("technology", {})
         if not isinstance(section, dict):
             raise ParameterError(f"config {config}: [technology] must be a table")
-        allowed = {f.name for f in fields(MosfetTechnology)} | {"models"}
+        allowed = {f.name for f in fields(MosfetTechnology)} | {"models", "va"}
         unknown = sorted(set(section) - allowed)
         if unknown:
             raise ParameterError(
@@ -149,8 +174,16 @@ def load_technology(
         values.update(section)
         lib = values.pop("models", values.pop("library", None))
         if lib is not None:
+            if not isinstance(lib, str):
+                raise ParameterError(f"config {config}: models must be a file name")
             p = Path(lib)
             values["library"] = p if p.is_absolute() else Path(config).parent / p
+        for key in ("osdi", "va"):
+            items = values.pop(key, [])
+            if not isinstance(items, list) or not all(isinstance(x, str) and x for x in items):
+                raise ParameterError(f"config {config}: {key} must be a list of file names")
+            paths = [Path(x).expanduser() for x in items]
+            cfg_osdi[key] = [p if p.is_absolute() else Path(config).parent / p for p in paths]
     if models is not None:
         values["library"] = models
         values.setdefault("corner", None)
@@ -158,6 +191,16 @@ def load_technology(
         values["corner"] = corner
     if "library" not in values:
         values["library"] = default_library_path()
+    sources = [*cfg_osdi["va"], *va]
+    compiled: list[Path] = []
+    if sources:
+        from spinspice.netlists.osdi import compile_va
+
+        for src in sources:
+            if not Path(src).is_file():
+                raise ParameterError(f"Verilog-A source {src} does not exist")
+            compiled.append(compile_va(Path(src)))
+    values["osdi"] = (*cfg_osdi["osdi"], *osdi, *compiled)
     try:
         return MosfetTechnology(**values)
     except TypeError as exc:

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -364,9 +363,19 @@ def _library_models(lib: LibraryRef) -> tuple[VacaskModel, ...]:
 # --------------------------------------------------------------------------- templates
 
 
+_VA_PARAM_RE: Final = re.compile(
+    r"(\(\*\s*type\s*=\s*\"instance\"\s*\*\)\s*)?\bparameter\s+(?:real|integer)\s+"
+    r"([A-Za-z_][A-Za-z0-9_]*)"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class TemplateTwin:
     """The Verilog-A twin of a behavioural template subcircuit.
+
+    Which template parameters go on the ``model`` card and which on each instance is read
+    from the Verilog-A source itself (``(* type="instance" *)`` parameters vary per
+    instance), so the split follows the model as it evolves.
 
     Attributes
     ----------
@@ -374,29 +383,35 @@ class TemplateTwin:
         The Verilog-A module name (the ``model`` card's master).
     source:
         Returns the path of the ``.va`` file (compiled with ``openvaf-r``).
-    instance_params:
-        Template parameters that are instance parameters of the twin (per-instance draws,
-        start state); the other template parameters go on the model card.
     """
 
     module: str
     source: Callable[[], Path]
-    instance_params: frozenset[str]
+
+    def parameters(self) -> tuple[frozenset[str], frozenset[str]]:
+        """(all parameter names, instance parameter names) declared in the source."""
+        text = self.source().read_text(encoding="ascii", errors="replace")
+        text = re.sub(r"//[^\n]*", "", text)
+        names: set[str] = set()
+        instance: set[str] = set()
+        for m in _VA_PARAM_RE.finditer(text):
+            names.add(m.group(2))
+            if m.group(1):
+                instance.add(m.group(2))
+        return frozenset(names), frozenset(instance)
 
 
 #: Behavioural templates VACASK can run, through their Verilog-A twins. A template that is
 #: not here is refused by the VACASK writer (it has no B-sources).
 TEMPLATE_TWINS: dict[str, TemplateTwin] = {
-    "mtj_stt_behavioural.j2": TemplateTwin(
-        OSDI_MODULE, verilog_a_source, frozenset({"l_ap2p", "l_p2ap", "s0"})
-    ),
+    "mtj_stt_behavioural.j2": TemplateTwin(OSDI_MODULE, verilog_a_source),
 }
 
 
 def _compile_twin(twin: TemplateTwin, cache: Path | None) -> Path:
     from spinspice.netlists.osdi import compile_va
 
-    out = cache if cache is not None else Path(tempfile.gettempdir()) / "spinspice-osdi"
+    out = cache  # None: the private per-user cache (spinspice.netlists.osdi.osdi_cache_dir)
     return compile_va(twin.source(), out)
 
 
@@ -532,6 +547,10 @@ def _cached_environment() -> jinja2.Environment:
     return env
 
 
+#: Element kinds the template writes (any other kind is refused, never dropped).
+_ELEMENT_KINDS: Final = frozenset({"R", "C", "V", "M", "X", "N", "A"})
+
+
 def _all_elements(circuit: Circuit) -> list[Element]:
     out = list(circuit.elements)
     for s in circuit.subcircuits:
@@ -622,14 +641,26 @@ def write_vacask(
         files.setdefault(va.name, va)
         if jf.name not in loads:
             loads.append(jf.name)
-        model_params = tuple((k, v) for k, v in t.params.items() if k not in twin.instance_params)
+        declared, per_instance = twin.parameters()
+        unknown = sorted(set(t.params) - declared)
+        if unknown:
+            raise NetlistError(
+                f"template {t.template} has parameters {unknown} that its Verilog-A twin "
+                f"{twin.source().name} does not declare: the two are out of step"
+            )
+        model_params = tuple((k, v) for k, v in t.params.items() if k not in per_instance)
         add_model(VacaskModel(t.name, twin.module, model_params), None)
-        twins[t.name.lower()] = {k: t.params[k] for k in sorted(twin.instance_params)}
+        twins[t.name.lower()] = {k: t.params[k] for k in sorted(per_instance) if k in t.params}
     reserved_models = {RESISTOR_MODEL, CAPACITOR_MODEL, VSOURCE_MODEL}
     for name in [*models, *(s.name.lower() for s in circuit.subcircuits)]:
         if name in reserved_models:
             raise NetlistError(f"{name!r} is a model name spinspice's VACASK writer uses itself")
     for e in _all_elements(circuit):
+        if e.kind not in _ELEMENT_KINDS:
+            raise NetlistError(
+                f"element {e.name} is of kind {e.kind!r}, which the VACASK writer does not "
+                "map; run it with --engine ngspice"
+            )
         if isinstance(e, Mosfet) and e.element == "X":
             raise NetlistError(
                 f"MOSFET {e.name} is a subcircuit-wrapped foundry model: " + USER_LIBRARY_HINT
