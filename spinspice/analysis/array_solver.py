@@ -938,6 +938,18 @@ def _op_plot(title: str, vectors: Mapping[str, float]) -> RawPlot:
     )
 
 
+def settled_values(sim: SimResult, vectors: Sequence[str]) -> FloatArray:
+    """Settled values of ``vectors`` from any engine's result: the ``"op"`` plot if the
+    result has one (the fast engine, an ngspice ``.op``), else the last point of the
+    transient (an ngspice read deck)."""
+    kinds = {p.plotname.strip().lower() for p in sim.plots}
+    if any(k.startswith("operating point") for k in kinds):
+        op = sim.plot("op")
+        return np.array([float(op[v][0]) for v in vectors])
+    tran = sim.plot("tran")
+    return np.array([float(tran[v][-1]) for v in vectors])
+
+
 def _structure_hash(circuit: Circuit) -> str:
     """Hash of a circuit with its source waveforms blanked: jobs with equal hashes share
     one flattened network (a batch)."""
@@ -1080,5 +1092,6 @@ __all__ = [
     "FastEngine",
     "quasi_static_circuit",
     "settle_time_s",
+    "settled_values",
     "waveform_value",
 ]
