@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -68,3 +70,19 @@ def test_repeated_runs_and_errors_leave_the_instance_usable() -> None:
     for _ in range(3):
         again = backend.run_job(d).plot("tran")["v(out)"]
         np.testing.assert_array_equal(first, again)
+
+
+def test_job_files_reach_the_in_process_backend() -> None:
+    # The GXNOR deck includes the model library by its relative job-file name: PySpice
+    # runs it in the job's run directory and gets the subprocess backend's currents.
+    from spinspice.analysis.gxnor import run_gxnor
+    from spinspice.array_builder.synapse_4t2r import Synapse4T2RDesign
+    from spinspice.netlists.technology import MosfetTechnology
+
+    design = Synapse4T2RDesign(technology=MosfetTechnology.default())
+    cwd = os.getcwd()
+    a = run_gxnor(design, NgspiceSubprocess())
+    b = run_gxnor(design, PySpiceShared())
+    assert os.getcwd() == cwd
+    np.testing.assert_allclose(a.i_out_A, b.i_out_A, rtol=1e-9, atol=1e-15)
+    assert b.passed
