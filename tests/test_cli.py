@@ -100,3 +100,25 @@ def test_doctor_reports_real_checks() -> None:
     code, out, _ = run("doctor")
     assert "KLU solver" in out and "OSDI" in out and "ngspice-" in out
     assert code == 0, out
+
+
+@pytest.mark.ngspice
+def test_keep_run_dir_prints_each_kept_directory_and_it_reruns_standalone(tmp_path: Path) -> None:
+    import re
+    import shutil
+    import subprocess
+
+    code, _, err = run("gxnor", "--csv", str(tmp_path / "g.csv"), "--keep-run-dir")
+    assert code == 0
+    kept = [Path(p) for p in re.findall(r"kept run directory: (\S+)", err)]
+    assert len(kept) == 1 and (kept[0] / "deck.cir").is_file()
+    # the kept directory is self-contained: the deck names its library relatively
+    deck = (kept[0] / "deck.cir").read_text()
+    assert ".lib 'lib/default_28nm.lib' tt" in deck and (kept[0] / "lib" / "default_28nm.lib").is_file()
+    moved = tmp_path / "moved"
+    shutil.move(str(kept[0]), moved)
+    exe = shutil.which("ngspice")
+    assert exe is not None
+    proc = subprocess.run([exe, "-b", "deck.cir"], cwd=moved, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert proc.returncode == 0 and "Using KLU" in proc.stdout + proc.stderr
