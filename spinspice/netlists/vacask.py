@@ -634,13 +634,6 @@ def write_vacask(
                 f"(twins exist for: {', '.join(sorted(TEMPLATE_TWINS))}); run it with "
                 "--engine ngspice"
             )
-        osdi = _compile_twin(twin, osdi_cache)
-        jf = JobFile.of(f"osdi/{osdi.name}", osdi)
-        files.setdefault(jf.name, jf)
-        va = JobFile.of(f"va/{twin.source().name}", twin.source())
-        files.setdefault(va.name, va)
-        if jf.name not in loads:
-            loads.append(jf.name)
         declared, per_instance = twin.parameters()
         unknown = sorted(set(t.params) - declared)
         if unknown:
@@ -648,6 +641,13 @@ def write_vacask(
                 f"template {t.template} has parameters {unknown} that its Verilog-A twin "
                 f"{twin.source().name} does not declare: the two are out of step"
             )
+        osdi = _compile_twin(twin, osdi_cache)
+        jf = JobFile.of(f"osdi/{osdi.name}", osdi)
+        files.setdefault(jf.name, jf)
+        va = JobFile.of(f"va/{twin.source().name}", twin.source())
+        files.setdefault(va.name, va)
+        if jf.name not in loads:
+            loads.append(jf.name)
         model_params = tuple((k, v) for k, v in t.params.items() if k not in per_instance)
         add_model(VacaskModel(t.name, twin.module, model_params), None)
         twins[t.name.lower()] = {k: t.params[k] for k in sorted(per_instance) if k in t.params}

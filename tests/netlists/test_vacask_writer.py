@@ -182,11 +182,14 @@ def test_mtj_template_maps_to_its_verilog_a_twin() -> None:
         analyses=(OperatingPoint(),),
     )
     deck = write_vacask(make_job(c, key="t/mtj"))
-    assert "model mtj_stt spinspice_mtj_stt (rp=" in deck.text
-    assert "xm1 (a 0) mtj_stt l_ap2p=1.5e+00 l_p2ap=2.0e+00 s0=0.0e+00" in deck.text
+    lines = {ln.split(" (")[0]: ln for ln in deck.text.splitlines()}
+    assert lines["model mtj_stt spinspice_mtj_stt"].count("rp=1.5e+03") == 1
+    assert "l_ap2p" not in lines["model mtj_stt spinspice_mtj_stt"]  # instance parameters
+    for part in ("l_ap2p=1.5e+00", "l_p2ap=2.0e+00", "s0=0.0e+00"):
+        assert f" {part}" in lines["xm1"]
     # an instance without draws gets the template's defaults (median thresholds, AP)
-    assert "xm2 (a 0) mtj_stt l_ap2p=6.9314718056e-01 l_p2ap=6.9314718056e-01 s0=1.0e+00" in (
-        deck.text)
+    for part in ("l_ap2p=6.9314718056e-01", "l_p2ap=6.9314718056e-01", "s0=1.0e+00"):
+        assert f" {part}" in lines["xm2"]
     names = {f.name for f in deck.files}
     assert "va/mtj_stt.va" in names and any(n.startswith("osdi/mtj_stt-") for n in names)
     bad = SubcktInstance("Xm3", ("a", GROUND), "mtj_stt", {"rp": 1e3})
@@ -251,3 +254,40 @@ def test_any_valid_circuit_renders_to_guarded_text_or_a_clear_error(node: str,
         return
     check_vacask_text(deck.text)
     assert f"r1 ({node.lower()} 0) spinspice_res r=" in deck.text
+
+
+def test_an_element_kind_the_writer_does_not_know_is_refused_not_dropped() -> None:
+    from dataclasses import dataclass, field
+    from typing import Literal
+
+    @dataclass(frozen=True, slots=True)
+    class Future:  # a kind added to circuit.py later
+        name: str = "B1"
+        kind: Literal["B"] = field(default="B", init=False)
+
+    c = _rc()
+    object.__setattr__(c, "elements", (*c.elements, Future()))
+    job = make_job(_rc(), key="t/f")
+    object.__setattr__(job, "circuit", c)
+    with pytest.raises(NetlistError, match="kind 'B'"):
+        write_vacask(job)
+
+
+def test_a_twin_out_of_step_with_its_template_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spinspice.netlists import vacask
+
+    va = tmp_path / "isrc.va"
+    va.write_text('module m(p, n);\n  inout p, n;\n  electrical p, n;\n'
+                  '  parameter real other = 1.0;\n  analog I(p, n) <+ other;\nendmodule\n')
+    monkeypatch.setitem(vacask.TEMPLATE_TWINS, "maap_isrc.j2", vacask.TemplateTwin("m", lambda: va))
+    c = Circuit(
+        title="t",
+        elements=(VoltageSource("V1", "a", GROUND, Dc(1.0)),
+                  SubcktInstance("X1", ("a", GROUND), "isrc")),
+        template_subcircuits=(TemplateSubcircuit("maap_isrc.j2", "isrc", {"idc": 1e-6}),),
+        analyses=(OperatingPoint(),),
+    )
+    with pytest.raises(NetlistError, match="out of step"):
+        write_vacask(make_job(c, key="t/t"))
