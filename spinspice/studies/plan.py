@@ -21,7 +21,7 @@ from typing import Any
 from spinspice.studies.spec import Study
 
 #: Order of the kinds in tables and the report.
-KINDS = ("gxnor", "corners", "energy", "sneak", "psw", "training")
+KINDS = ("gxnor", "corners", "energy", "operation", "sneak", "psw", "training")
 
 
 def job_seed(study_seed: int, key: str) -> int:
@@ -35,7 +35,7 @@ def draw_key(key: str) -> str:
     corner and temperature (``corners/4t2r/8x8/tt/27C/1`` → ``corners/4t2r/8x8/1``), so that
     every PVT condition of a design sees the same weights, inputs and MTJ draws."""
     parts = key.split("/")
-    if parts[0] in ("gxnor", "corners", "energy"):
+    if parts[0] in ("gxnor", "corners", "energy", "operation"):
         parts = [*parts[:3], *parts[5:]]
     return "/".join(parts)
 
@@ -194,6 +194,26 @@ def plan(study: Study) -> list[StudyJob]:
                     },
                     s.timeout_s,
                 )
+        elif s.kind == "operation":
+            cell, op = s.params["cell"], s.params["operation"]
+            for rows, cols in s.params["sizes"]:
+                for corner in cond.corners:
+                    for t in cond.temperatures_C:
+                        key = f"operation/{cell}/{rows}x{cols}/{corner}/{_temp_tag(t)}/{s.index}"
+                        add(
+                            "operation",
+                            key,
+                            {
+                                "family": cell,
+                                "operation": op,
+                                "rows": rows,
+                                "cols": cols,
+                                "corner": corner,
+                                "temperature_C": t,
+                                "mtj_model": s.params["mtj_model"],
+                            },
+                            s.timeout_s,
+                        )
         elif s.kind == "psw":
             p = s.params
             key = f"psw/stt-mtj/{p['from_state']}/{p['voltage_V']:g}V/{s.index}"

@@ -33,7 +33,18 @@ MAX_MC_TRIALS = 1_000_000
 MAX_EPOCHS = 1000
 MAX_SEEDS = 100
 
-TABLES = ("study", "technology", "device", "gxnor", "corners", "energy", "sneak", "psw", "training")
+TABLES = (
+    "study",
+    "technology",
+    "device",
+    "gxnor",
+    "corners",
+    "energy",
+    "operation",
+    "sneak",
+    "psw",
+    "training",
+)
 
 
 class StudyError(ParameterError):
@@ -167,7 +178,8 @@ class Conditions:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Section:
-    """One ``[[gxnor]]``, ``[[corners]]``, ``[[energy]]``, ``[[sneak]]`` or ``[[psw]]`` entry."""
+    """One ``[[gxnor]]``, ``[[corners]]``, ``[[energy]]``, ``[[operation]]``, ``[[sneak]]`` or
+    ``[[psw]]`` entry."""
 
     kind: str
     index: int
@@ -344,6 +356,21 @@ def load_study(path: Path) -> Study:
             i,
             t,
             {"crossbar": arch, "schemes": schemes, "sizes": wh.sizes(t), "pattern": pattern},
+        )
+    for i, t in enumerate(array("operation"), 1):
+        wh = _Where(path, "operation", i)
+        wh.keys(t, ("cell", "operation", "sizes", "rows", "cols", "mtj_model", *common))
+        cell = wh.choice(t, "cell", names("jobs"), None)
+        from spinspice.analysis.families import get
+
+        fam = get(cell)
+        op = wh.choice(t, "operation", fam.operations, None)
+        kind = wh.choice(t, "mtj_model", fam.mtj_models, fam.mtj_models[0])
+        section(
+            "operation",
+            i,
+            t,
+            {"cell": cell, "operation": op, "sizes": wh.sizes(t), "mtj_model": kind},
         )
     for i, t in enumerate(array("psw"), 1):
         wh = _Where(path, "psw", i)

@@ -197,6 +197,30 @@ def _energy(job: dict[str, Any], engine: Any) -> dict[str, Any]:
     }
 
 
+def _operation(job: dict[str, Any], engine: Any) -> dict[str, Any]:
+    """Any registered family's operation: its jobs, simulated, judged by the family's own
+    check of the results (the check its golden decks pass)."""
+    import pandas as pd
+
+    fam, design, fit = _design(job, "jobs")
+    p = job["params"]
+    jobs = fam.build_jobs(design, fit, p["operation"], seed=job["seed"], mtj_model=p["mtj_model"])
+    results = engine.run(jobs)
+    problems = fam.check_golden(design, fit, p["operation"], job["seed"], jobs, results)
+    row = {"operation": p["operation"], "simulations": len(jobs), "problems": "; ".join(problems)}
+    return {
+        "tables": {"operation": _rows(pd.DataFrame([row]), _identity(job))},
+        "verdicts": [
+            {
+                "check": f"{fam.name} {p['operation']} results as the family expects",
+                "passed": not problems,
+                "reason": "; ".join(problems) or f"{len(jobs)} simulations checked",
+            }
+        ],
+        "metrics": [{"metric": "problems", "value": len(problems)}],
+    }
+
+
 def _sneak(job: dict[str, Any], engine: Any) -> dict[str, Any]:
     import pandas as pd
 
@@ -347,7 +371,14 @@ def _training(job: dict[str, Any], engine: Any, inputs: dict[str, Any]) -> dict[
     }
 
 
-_KINDS = {"gxnor": _gxnor, "corners": _corners, "energy": _energy, "sneak": _sneak, "psw": _psw}
+_KINDS = {
+    "gxnor": _gxnor,
+    "corners": _corners,
+    "energy": _energy,
+    "operation": _operation,
+    "sneak": _sneak,
+    "psw": _psw,
+}
 
 
 def execute(job: dict[str, Any], inputs: dict[str, Any] | None = None) -> dict[str, Any]:

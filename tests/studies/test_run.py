@@ -188,3 +188,21 @@ def test_bad_study_file_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     assert res.exit_code == 2
     assert "study.toml: [[corners]] #1: rows must be 1..1024, got 0" in res.output
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.ngspice
+def test_every_registered_family_is_usable_in_a_study(tmp_path: Path) -> None:
+    from spinspice.analysis.families import get, names
+
+    text = ['[study]\nname = "families"\nseed = 3\n']
+    for name in names():
+        fam = get(name)
+        rows, cols = fam.golden_size
+        text.append(f'[[operation]]\ncell = "{name}"\noperation = "{fam.operations[0]}"\n'
+                    f"rows = {rows}\ncols = {cols}\n")
+    summary = run_study(_study(tmp_path, "\n".join(text)), tmp_path / "o", workers=2)
+    v = summary.tables["verdicts"]
+    assert len(v) == len(names())
+    assert summary.exit_code == 0, v[~v["passed"]].to_string()
+    ops = pd.read_csv(tmp_path / "o" / "tables" / "operation.csv")
+    assert set(ops["family"]) == set(names()) and (ops["simulations"] > 0).all()
