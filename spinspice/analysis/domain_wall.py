@@ -599,3 +599,43 @@ def plot_recurrent(df: pd.DataFrame, target: Any, y_threshold: float = 0.5) -> N
     ax.legend(fontsize=8)
     _save(fig, target)
     plt.close(fig)
+
+
+# ------------------------------------------------------------------ binary-threshold neuron
+
+
+def binary_threshold_A(p: DWParams, t_eval_s: float, y_threshold: float) -> float:
+    """Current at which a DW neuron starting at X = 0 just reaches ``y_threshold`` in
+    ``t_eval_s``: ``I_th + y_thr·L·A/(u·T)`` (seed 004 eq. 1), A."""
+    return p.i_th_A + y_threshold * p.length_m * p.area_m2 / (p.mobility_m3_per_As * t_eval_s)
+
+
+def run_binary_neuron(
+    p: DWParams,
+    engine: Engine,
+    models: DWModels,
+    currents_A: Sequence[float],
+    *,
+    t_eval_s: float = 20e-9,
+    y_threshold: float = 0.5,
+) -> pd.DataFrame:
+    """The binary-threshold DW neuron as a current comparator (seed 004 §III.B): each
+    current flows for ``t_eval_s`` into a fresh neuron (X = 0, no offset device); the output
+    is the read decision X > ``y_threshold``. One transient per current."""
+    import pandas as pd
+
+    rows = []
+    i_star = binary_threshold_A(p, t_eval_s, y_threshold)
+    for i in currents_A:
+        bench = RecurrentBench(currents_A=(float(i),), t_cycle_s=t_eval_s, y0=0.0)
+        df = run_recurrent(p, engine, models, bench, y_threshold=y_threshold)
+        rows.append(
+            {
+                "i_in_A": float(i),
+                "x": float(df["x"].iloc[0]),
+                "output": int(df["output"].iloc[0]),
+                "expected_output": int(df["expected_output"].iloc[0]),
+                "i_threshold_A": i_star,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -118,3 +118,21 @@ def test_majority_vote_resolves_20_percent_and_fails_at_2_percent() -> None:
     ok = df["winner_simulated"] == df["winner_expected"]
     assert ok.tolist() == [True, True, False]
     assert df["margin_s"].iloc[0] > df["margin_s"].iloc[1] > 0
+
+
+@pytest.mark.ngspice
+def test_binary_threshold_neuron_compares_currents(tmp_path: Path) -> None:
+    from spinspice.analysis.domain_wall import binary_threshold_A, run_binary_neuron
+
+    i_star = binary_threshold_A(P, 20e-9, 0.5)
+    assert i_star == pytest.approx(
+        P.i_th_A + 0.5 * 500e-9 * 7.5e-17 / (9.9229e-11 * 20e-9), rel=1e-3
+    )
+    df = run_binary_neuron(
+        P,
+        NgspiceSubprocess(),
+        dw_models("osdi", tmp_path),
+        [0.5 * P.i_th_A, 0.95 * i_star, 1.05 * i_star, 1.5 * i_star],
+    )
+    assert df["output"].tolist() == [0, 0, 1, 1]
+    assert df["x"].iloc[0] == pytest.approx(0.0, abs=1e-6)  # below I_th: no motion
