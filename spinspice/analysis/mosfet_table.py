@@ -84,7 +84,7 @@ if TYPE_CHECKING:
 FloatArray = NDArray[np.float64]
 
 #: Bumped whenever the stored arrays or the interpolant change meaning.
-TABLE_FORMAT = 1
+TABLE_FORMAT = 2
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -282,20 +282,23 @@ class MosfetTable:
             arr = getattr(self, name)
             if arr.shape != shape or not np.all(np.isfinite(arr)):
                 raise ParameterError(f"MOSFET table {name} must be finite with shape {shape}")
-        for name in ("i_d_A", "i_b_A"):
-            if name in self._coef:  # read from the cache with the table
-                if self._coef[name].shape != (8, *shape):
-                    raise ParameterError("MOSFET table coefficients have the wrong shape")
-                continue
-            y = getattr(self, name)
-            # node derivatives along each axis and their mixed products: 8 arrays
-            # indexed by a bit mask (bit 0: V_BS, bit 1: V_GS, bit 2: V_DS)
-            coef = {0: y}
+        for name, c in self._coef.items():  # read from the cache with the table
+            if c.shape != (8, *shape):
+                raise ParameterError(f"MOSFET table coefficients of {name} have the wrong shape")
+        self.coefficients("i_d_A")  # the bulk current's only when asked for
+
+    def coefficients(self, name: str) -> FloatArray:
+        """Node values and slopes (8, n_bs, n_gs, n_ds) of ``i_d_A`` or ``i_b_A``: index is
+        a bit mask of the axes differentiated (bit 0 V_BS, bit 1 V_GS, bit 2 V_DS)."""
+        if name not in self._coef:
+            axes = self.grid.axes()
+            coef = {0: getattr(self, name)}
             for mask in range(1, 8):
                 base = coef[mask & (mask - 1)]  # lower bits already differentiated
                 bit = (mask & -mask).bit_length() - 1
                 coef[mask] = _monotone_slopes(base, axes[bit], bit, bit == 2)
             self._coef[name] = np.stack([coef[k] for k in range(8)])
+        return self._coef[name]
 
     @property
     def axes(self) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -341,7 +344,7 @@ class MosfetTable:
                 "outside the characterised grid",
                 hint="widen the MosfetGrid of the fast engine or use the ngspice engine",
             )
-        coef = self._coef[which]
+        coef = self.coefficients(which)
         shape = vgs.shape
         idx = []
         bases = []
@@ -482,13 +485,14 @@ def _save(table: MosfetTable, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
     try:
         with os.fdopen(fd, "wb") as fh:
-            # the interpolant's node derivatives too: rebuilding them costs ~1.5 s a table
+            # the drain current's interpolant slopes too (rebuilding them costs ~0.7 s; the
+            # bulk current's are built when a circuit needs them, i.e. a body not at its
+            # source)
             np.savez(
                 fh,
                 i_d_A=table.i_d_A,
                 i_b_A=table.i_b_A,
-                coef_d=table._coef["i_d_A"],
-                coef_b=table._coef["i_b_A"],
+                coef_d=table.coefficients("i_d_A"),
                 meta=np.array(json.dumps(meta)),
             )
         os.replace(tmp, path)
@@ -510,7 +514,7 @@ def _load(key: DeviceKey, grid: MosfetGrid, path: Path) -> MosfetTable | None:
                 i_b_A=np.array(data["i_b_A"]),
                 elapsed_s=float(meta.get("elapsed_s", 0.0)),
                 source="cache",
-                _coef={"i_d_A": np.array(data["coef_d"]), "i_b_A": np.array(data["coef_b"])},
+                _coef={"i_d_A": np.array(data["coef_d"])},
             )
     except (OSError, ValueError, KeyError, ParameterError):
         return None  # unreadable or stale entry: characterise again
