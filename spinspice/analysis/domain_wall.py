@@ -639,3 +639,72 @@ def run_binary_neuron(
             }
         )
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ RLNN layer in circuit
+
+
+@dataclass(frozen=True, slots=True)
+class RlnnLayerResult:
+    """Racetrack codes of a crossbar's neurons, simulated with the crossbar in one deck,
+    against the law applied to the ideal neuron currents and to the currents the same
+    crossbar gives into 0 V sinks (a second deck)."""
+
+    code: NDArray[np.int64]
+    code_ideal: NDArray[np.int64]
+    code_from_sim_current: NDArray[np.int64]
+    i_sim_A: NDArray[np.float64]
+    i_ideal_A: NDArray[np.float64]
+
+    def table(self) -> pd.DataFrame:
+        """One row per (vector, neuron)."""
+        import pandas as pd
+
+        v, c = np.meshgrid(
+            np.arange(self.code.shape[0]), np.arange(1, self.code.shape[1] + 1), indexing="ij"
+        )
+        return pd.DataFrame(
+            {
+                "vector": v.ravel(),
+                "neuron": c.ravel(),
+                "code": self.code.ravel(),
+                "code_ideal": self.code_ideal.ravel(),
+                "code_from_sim_current": self.code_from_sim_current.ravel(),
+                "i_neuron_A": self.i_sim_A.ravel(),
+                "i_ideal_A": self.i_ideal_A.ravel(),
+            }
+        )
+
+
+def run_rlnn_layer(
+    design: DWCrossbarDesign,
+    engine: Engine,
+    models: DWModels,
+    *,
+    n_vectors: int,
+    seed: int,
+    adc: Any = None,
+) -> RlnnLayerResult:
+    """Random weights/inputs (``seed``), ideal programming; neurons = racetrack converters."""
+    from spinspice.array_builder.dw_crossbar import AdcNeurons, adc_head_source
+
+    adc = adc if adc is not None else AdcNeurons()
+    levels, x = random_problem(design, n_vectors, seed)
+    weights = program(design, levels, None)
+    sched = adc.schedule(x)
+    job = crossbar_job(design, weights, sched, models, adc)
+    sink = crossbar_job(design, weights, InputSchedule(vectors=x), models)
+    res_adc, res_sink = engine.run([job, sink])
+    tr = res_adc.plot("tran")
+    ts = adc.read_times_s(n_vectors)
+    r = adc.racetrack
+    g_mid = 0.5 * (r.strip.g_p_S + r.strip.g_ap_S)
+    code = np.zeros((n_vectors, design.n_outputs), dtype=np.int64)
+    for g in range(1, design.n_outputs + 1):
+        for b in range(r.bits):
+            i_h = np.interp(ts, tr["time"], tr[f"i({adc_head_source(g, b).lower()})"])
+            code[:, g - 1] += (i_h / adc.v_read_V < g_mid).astype(np.int64) << b
+    sim = measure_crossbar(design, weights, InputSchedule(vectors=x), res_sink)
+    return RlnnLayerResult(
+        code, r.code(sim.i_ideal_A), r.code(sim.i_out_A), sim.i_out_A, sim.i_ideal_A
+    )

@@ -80,13 +80,16 @@ from spinspice.spintronic_cells.domain_wall import (
     DW_PRESETS,
     DWParams,
     Programming,
+    RacetrackParams,
     program_positions,
+    velocity_m_per_s,
 )
 
 CELL_SUBCKT = "dwcell"
 ARRAY_NAME = "xb"
 READOUT_SUBCKT = "dwrd"
 OFFSET_SUBCKT = "dwoff"
+GATED_SUBCKT = "dwrdg"
 #: Transresistance carrying the offset current as a voltage, Ω (1 V per 100 µA).
 RI_OHM = 1e4
 
@@ -361,13 +364,99 @@ class InputSchedule:
         return Pwl(tuple(pts))
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AdcNeurons:
+    """Racetrack-converter neurons on the crossbar's outputs (an RLNN hidden layer).
+
+    In every input slot: ``settle_s`` for the bit lines to settle, then the neuron DEMUX
+    passes the residue for ``racetrack.t_conv_s`` (gated readout, ``dw_readout_gated.j2``),
+    the heads are read for ``read_s``, and a reverse current ``reset_A`` for ``reset_s``
+    drives every wall back to its start (seed 004 §II.B, "reset for next cycle").
+    """
+
+    racetrack: RacetrackParams = field(default_factory=RacetrackParams)
+    settle_s: float = 0.5e-9
+    read_s: float = 0.5e-9
+    reset_s: float = 4e-9
+    reset_A: float = 60e-6
+    edge_s: float = 2e-11
+    v_read_V: float = 0.1
+
+    def __post_init__(self) -> None:
+        for name in ("settle_s", "read_s", "reset_s", "reset_A", "edge_s", "v_read_V"):
+            require_positive(name, getattr(self, name))
+        # the reset must move the walls back over the whole travel
+        r = self.racetrack
+        v = float(velocity_m_per_s(r.strip, self.reset_A))
+        if v * self.reset_s < 1.2 * r.travel_m:
+            raise ParameterError("reset_A x reset_s does not bring the walls back to the start")
+
+    @property
+    def slot_s(self) -> float:
+        """Length of one input slot, s."""
+        return (
+            self.settle_s + self.racetrack.t_conv_s + 4 * self.edge_s + self.read_s + self.reset_s
+        )
+
+    def read_times_s(self, n_vectors: int) -> NDArray[np.float64]:
+        """Middle of each slot's read window, s."""
+        t0 = self.settle_s + self.racetrack.t_conv_s + 2 * self.edge_s + self.read_s / 2
+        out = (np.arange(n_vectors) * self.slot_s + t0).astype(np.float64)
+        return out
+
+    def schedule(self, vectors: NDArray[np.int64]) -> InputSchedule:
+        """The input schedule with this slot length."""
+        return InputSchedule(vectors=vectors, slot_s=self.slot_s, edge_s=5e-11)
+
+
+def adc_head_source(g: int, bit: int) -> str:
+    """0 V source reading head ``bit`` of neuron ``g`` (1-based)."""
+    return f"Vhd{g}b{bit}"
+
+
+def _adc_elements(adc: AdcNeurons, n_out: int, n_vec: int, models: DWModels) -> list[Element]:
+    from spinspice.array_builder.dw_devices import AMPS_PER_VOLT, current_drive, pulse_points
+
+    r = adc.racetrack
+    e = adc.edge_s
+    en, rst = [], []
+    for k in range(n_vec):
+        t0 = k * adc.slot_s + adc.settle_s
+        en.append(t0)
+        rst.append(t0 + r.t_conv_s + 2 * e + adc.read_s)
+    els: list[Element] = [
+        VoltageSource("Ven", "en", GROUND, Pwl(pulse_points(en, r.t_conv_s, e, 1.0))),
+        VoltageSource(
+            "Vcrst",
+            "crst",
+            GROUND,
+            Pwl(pulse_points(rst, adc.reset_s - 2 * e, e, -adc.reset_A / AMPS_PER_VOLT)),
+        ),
+        VoltageSource("Vhrd", "hrd", GROUND, Dc(adc.v_read_V)),
+    ]
+    for g in range(1, n_out + 1):
+        els.append(current_drive(f"rst{g}", f"res{g}", "crst"))
+        for b in range(r.bits):
+            a = f"res{g}" if b == 0 else f"w{g}_{b}"
+            z = GROUND if b == r.bits - 1 else f"w{g}_{b + 1}"
+            els += [
+                dw_model.racetrack_instance(
+                    models.kind, f"rt{g}b{b}", a, z, "hrd", f"hd{g}_{b}", bit=b
+                ),
+                VoltageSource(adc_head_source(g, b), f"hd{g}_{b}", GROUND, Dc(0.0)),
+            ]
+    return els
+
+
 def crossbar_circuit(
     design: DWCrossbarDesign,
     weights: ProgrammedWeights,
     inputs: InputSchedule,
     models: DWModels,
+    adc: AdcNeurons | None = None,
 ) -> Circuit:
-    """The crossbar read transient (module docstring)."""
+    """The crossbar read transient (module docstring); with ``adc``, every output feeds a
+    racetrack converter instead of a 0 V sink."""
     m, n = design.rows, design.cols
     tech = design.technology
     vdd = tech.vdd_V
@@ -421,23 +510,55 @@ def crossbar_circuit(
     )
     ratios, groups = design.ratios, design.groups
     for j in range(1, n + 1):
+        ports = ("vdd", f"dr{j}", f"g{j}", array.col_end("bl", j), "ioff", f"res{groups[j - 1]}")
         elements.append(
             SubcktInstance(
                 f"Xrd{j}",
-                ("vdd", f"dr{j}", f"g{j}", array.col_end("bl", j), "ioff", f"res{groups[j - 1]}"),
-                READOUT_SUBCKT,
+                ports if adc is None else (*ports, "en"),
+                READOUT_SUBCKT if adc is None else GATED_SUBCKT,
                 {"k": float(ratios[j - 1])},
             )
         )
-    for g in range(1, design.n_outputs + 1):
-        elements.append(VoltageSource(residue_source(g), f"res{g}", GROUND, Dc(0.0)))
+    nvec = np.asarray(inputs.vectors).shape[0]
+    if adc is None:
+        for g in range(1, design.n_outputs + 1):
+            elements.append(VoltageSource(residue_source(g), f"res{g}", GROUND, Dc(0.0)))
+    else:
+        if abs(inputs.slot_s - adc.slot_s) > 1e-15:
+            raise ParameterError("with ADC neurons, build the input schedule with adc.schedule()")
+        elements += _adc_elements(adc, design.n_outputs, nvec, models)
     subs: tuple[TemplateSubcircuit, ...] = readout_subcircuits(design)
     cards: tuple[ModelCard, ...] = ()
     if models.kind == "behavioural":
         subs = (*subs, dw_model.synapse_subcircuit(design.strip))
     else:
         cards = (dw_model.synapse_model_card(design.strip),)
-    nvec = np.asarray(inputs.vectors).shape[0]
+    saves_out: tuple[Save, ...] = tuple(
+        Save("i", (residue_source(g).lower(),)) for g in range(1, design.n_outputs + 1)
+    )
+    if adc is not None:
+        from spinspice.array_builder.dw_devices import vccs_subcircuit
+
+        common = {
+            "vmid": design.vmid_V,
+            "gain": design.buffer_gain,
+            "rout": design.buffer_rout_ohm,
+            "ri": RI_OHM,
+        }
+        subs = (
+            *subs,
+            TemplateSubcircuit("dw_readout_gated.j2", GATED_SUBCKT, common | {"k": 1.0}),
+            vccs_subcircuit(),
+        )
+        if models.kind == "behavioural":
+            subs = (*subs, dw_model.racetrack_subcircuit(adc.racetrack))
+        else:
+            cards = (*cards, dw_model.racetrack_model_card(adc.racetrack))
+        saves_out = tuple(
+            Save("i", (adc_head_source(g, b).lower(),))
+            for g in range(1, design.n_outputs + 1)
+            for b in range(adc.racetrack.bits)
+        )
     stop = nvec * inputs.slot_s
     step = inputs.slot_s / 10
     return Circuit(
@@ -449,7 +570,7 @@ def crossbar_circuit(
         libraries=(tech.library_ref(),),
         analyses=(Transient(step_s=step, stop_s=stop, max_step_s=step),),
         saves=(
-            *(Save("i", (residue_source(g).lower(),)) for g in range(1, design.n_outputs + 1)),
+            *saves_out,
             Save("i", ("vvdd",)),
             *(Save("i", (f"vwl{i}",)) for i in range(1, m + 1)),
         ),
@@ -462,16 +583,18 @@ def crossbar_job(
     weights: ProgrammedWeights,
     inputs: InputSchedule,
     models: DWModels,
+    adc: AdcNeurons | None = None,
 ) -> Job:
     """:func:`crossbar_circuit` as a job."""
     nvec = int(np.asarray(inputs.vectors).shape[0])
+    op = "crossbar" if adc is None else "rlnn-layer"
     return make_job(
-        crossbar_circuit(design, weights, inputs, models),
-        key=f"dw/crossbar/{design.rows}x{design.cols}/{models.kind}/{technology_tag(design.technology)}",
-        osdi=models.osdi[:1],
+        crossbar_circuit(design, weights, inputs, models, adc),
+        key=f"dw/{op}/{design.rows}x{design.cols}/{models.kind}/{technology_tag(design.technology)}",
+        osdi=models.osdi[:1] if adc is None else models.osdi,
         meta={
             "family": "dw",
-            "operation": "crossbar",
+            "operation": op,
             "rows": design.rows,
             "cols": design.cols,
             "vectors": nvec,

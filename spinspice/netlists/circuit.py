@@ -432,6 +432,7 @@ TEMPLATE_SUBCIRCUITS: dict[str, frozenset[str]] = {
     "dw_vccs.j2": frozenset({"gm"}),
     "dw_readout.j2": frozenset({"vmid", "gain", "rout", "k", "ri"}),
     "dw_offset_readout.j2": frozenset({"vmid", "gain", "rout", "ri"}),
+    "dw_readout_gated.j2": frozenset({"vmid", "gain", "rout", "k", "ri"}),
     "dw_mirror.j2": frozenset({"k"}),
     "dw_isrc_limited.j2": frozenset({"gm", "vmax", "vw"}),
     "dw_and2.j2": frozenset({"vdd", "r", "c"}),
