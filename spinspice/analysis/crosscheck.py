@@ -8,6 +8,8 @@ every vector both saved:
 * ``waveform`` rows (transients): both waveforms on the union of their time points; the
   row shows the time and values of the largest pointwise difference, and ``rel_diff`` is
   the integral norm :func:`waveform_difference` (∫|a − b| dt / ∫|a| dt);
+* ``sweep`` rows (DC sweeps): the sweep point of the largest difference, ``rel_diff =
+  |a − b| / max(peak |a|, floor)``;
 * ``switch`` rows (MTJ state vectors): the first time the state crosses 0.5 in each
   engine, ``rel_diff`` is the difference in s (the 1 ps criterion of issue 18).
 
@@ -144,6 +146,12 @@ def agreement_rows(job: Job, a: SimResult, b: SimResult) -> list[AgreementRow]:
             t_end = float(pa.scale[-1]) if kind == "tran" else 0.0
             rows.append(AgreementRow(f"{job.key}:settled:{name}", t_end, float(xa[-1]),
                                      float(xb[-1]), rel_diff(float(xa[-1]), float(xb[-1]), floor)))
+            if kind == "dc":
+                k = int(np.argmax(np.abs(xa - xb)))
+                peak = max(float(np.max(np.abs(xa))), floor)
+                rows.append(AgreementRow(f"{job.key}:sweep:{name}", float(pa.scale[k]),
+                                         float(xa[k]), float(xb[k]),
+                                         abs(float(xa[k] - xb[k])) / peak))
             if kind != "tran":
                 continue
             ta, tb = pa.scale, pb.scale

@@ -401,10 +401,19 @@ class TemplateTwin:
         return frozenset(names), frozenset(instance)
 
 
+def _bundled_va(name: str) -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("spinspice") / "verilog_a" / name))
+
+
 #: Behavioural templates VACASK can run, through their Verilog-A twins. A template that is
 #: not here is refused by the VACASK writer (it has no B-sources).
 TEMPLATE_TWINS: dict[str, TemplateTwin] = {
     "mtj_stt_behavioural.j2": TemplateTwin(OSDI_MODULE, verilog_a_source),
+    "she_mtj_behavioural.j2": TemplateTwin("spinspice_she_mtj", lambda: _bundled_va("she_mtj.va")),
+    "maap_ota.j2": TemplateTwin("spinspice_maap_ota", lambda: _bundled_va("maap_ota.va")),
+    "maap_isrc.j2": TemplateTwin("spinspice_maap_isrc", lambda: _bundled_va("maap_isrc.va")),
 }
 
 

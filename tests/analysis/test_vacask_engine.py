@@ -112,30 +112,43 @@ def test_golden_jobs_agree_in_both_engines(
     fam = get(family)
     design, fit = _design(family, *fam.golden_size)
     assert fam.check_golden(design, fit, op, regen.SEED, jobs, theirs) == []
-    for job, a, b in zip(jobs, ours, theirs, strict=True):
-        assert b.backend == "vacask"
+    for golden_job, ours_sim, theirs_sim in zip(jobs, ours, theirs, strict=True):
+        assert theirs_sim.backend == "vacask"
+        job, a, b = golden_job, ours_sim, theirs_sim
+        if "dc" in job.deck.analyses:
+            # A DC sweep continues from point to point, and at reltol 1e-3 ngspice's own
+            # answer moves by up to 8e-6 when tightened (MAAP calibrate): compare the two
+            # engines at reltol 1e-6.
+            job = _with_reltol(job, 1e-6)
+            a, b = NgspiceSubprocess().run_job(job), vacask.run_job(job)
         rows = agreement_rows(job, a, b)
         assert rows, job.key
         is_op = all(p.plotname.lower().startswith("operating") for p in a.plots)
+        has_tran = "tran" in job.deck.analyses
         settled = (
             [r for r in rows if ":settled:" in r.quantity] if is_op
-            else signal_rows(rows, "settled")
+            else [r for r in signal_rows(rows, "settled") if not has_tran
+                  or _has_settled(a, r.quantity.rpartition(":settled:")[2])]
         )
         states = [r for r in rows if ":settled:" in r.quantity and is_state_vector(
             r.quantity.rpartition(":settled:")[2])]
-        assert settled or states, job.key
-        # A write (update, *-transient) ends with every drive back at 0 V: its "settled"
-        # currents are the nA-level residue of both integrators' last steps, not signal.
+        # A write (update, *-transient) ends with every drive back at 0 V: its end currents
+        # are the nA-level residue of both integrators' last steps, not signal.
         write = op == "update" or op.endswith("-transient")
-        assert settled or write, job.key
+        if family in ("4t2r", "2t1r", "1t1r", "1r") and not write:
+            assert settled, job.key  # the array reads settle: the check is not vacuous
         if settled and not write:
             worst = max(settled, key=lambda r: r.rel_diff)
             assert worst.rel_diff < SETTLED_REL, worst
+        if has_tran and not settled and not write:
+            # still moving at the end (MAAP check): node-voltage waveforms within 1 %
+            volts = [r for r in rows if ":waveform:v(" in r.quantity]
+            assert volts and max(r.rel_diff for r in volts) < 1e-2, job.key
         for r in states:  # MTJ states in [0, 1] at the end of a write
             assert abs(r.ngspice - r.vacask) < 1e-4, r
         # Every MTJ that switches in one engine switches in the other (behavioural MTJ
         # in ngspice, its Verilog-A twin in VACASK, at the golden steps: within 5 ps).
-        sa, sb = (_switch_times(a), _switch_times(b)) if not is_op else ({}, {})
+        sa, sb = (_switch_times(a), _switch_times(b)) if has_tran else ({}, {})
         assert sa.keys() == sb.keys()
         for name, t in sa.items():
             assert (t is None) == (sb[name] is None), name
@@ -157,6 +170,24 @@ def test_osdi_mtj_switching_times_agree_within_1ps(vacask: VacaskEngine) -> None
         assert (t is None) == (other is None), name
         if t is not None and other is not None:
             assert abs(t - other) < SWITCH_S, (name, t, other)
+
+
+def _with_reltol(job: Job, reltol: float) -> Job:
+    from spinspice.netlists.circuit import Options
+
+    c = job.circuit
+    assert c is not None
+    opts = Options(method=c.options.method, numeric={**c.options.numeric, "reltol": reltol})
+    osdi = [f.source for f in job.files if f.name in job.deck.osdi]
+    return make_job(replace(c, options=opts), key=job.key, meta=job.meta, osdi=osdi)
+
+
+def _has_settled(sim: SimResult, name: str, rel: float = 1e-6) -> bool:
+    """True if ``name`` changed by less than ``rel`` over the last 10 % of the run."""
+    tran = sim.plot("tran")
+    t, x = tran.scale, tran[name]
+    before = float(np.interp(0.9 * t[-1], t, x))
+    return abs(float(x[-1]) - before) <= rel * max(abs(float(x[-1])), 1e-12)
 
 
 def _tightened(job: Job, step_s: float) -> Job:

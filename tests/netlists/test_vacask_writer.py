@@ -155,10 +155,10 @@ def test_template_without_a_verilog_a_twin_is_refused() -> None:
         title="t",
         elements=(
             VoltageSource("V1", "a", GROUND, Dc(1.0)),
-            SubcktInstance("X1", ("a", GROUND), "isrc"),
+            SubcktInstance("X1", ("a", GROUND, "a", GROUND), "vccs"),
             Resistor("R1", "a", GROUND, 1e3),
         ),
-        template_subcircuits=(TemplateSubcircuit("maap_isrc.j2", "isrc", {"idc": 1e-6}),),
+        template_subcircuits=(TemplateSubcircuit("dw_vccs.j2", "vccs", {"gm": 1e-3}),),
         analyses=(OperatingPoint(),),
     )
     with pytest.raises(NetlistError, match="no Verilog-A twin"):
