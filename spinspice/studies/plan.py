@@ -132,10 +132,12 @@ def plan(study: Study) -> list[StudyJob]:
     def add(
         kind: str, key: str, params: dict[str, Any], timeout_s: float, after: tuple[str, ...] = ()
     ) -> None:
-        p = {**params, "device": device, "files": files}
+        p = {**params, "engine": engine[0], "device": device, "files": files}
         jobs.append(StudyJob(kind, key, p, job_seed(study.seed, draw_key(key)), timeout_s, after))
 
+    engine = ["ngspice"]  # the engine of the section being expanded
     for s in study.sections:
+        engine[0] = s.params["engine"]
         cond = s.conditions
         if s.kind == "gxnor":
             for corner in cond.corners:
@@ -223,6 +225,7 @@ def plan(study: Study) -> list[StudyJob]:
                 {"family": "stt-mtj", "rows": 1, "cols": 1, **p, "widths_s": list(p["widths_s"])},
                 s.timeout_s,
             )
+    engine[0] = "ngspice"  # training simulates nothing itself
     if study.training is not None:
         tr = dict(study.training)
         after = (

@@ -27,6 +27,8 @@ TEMPERATURE_RANGE_C = (-55.0, 150.0)
 MAX_TIMEOUT_S = 86_400.0
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _SIZE_RE = re.compile(r"^\s*(\d{1,4})\s*[xX]\s*(\d{1,4})\s*$")
+#: Simulators a study job may name (``[study] engine`` or per entry).
+ENGINES = ("ngspice", "vacask")
 #: Largest Monte Carlo / SPICE instance counts (memory and run time stay sane).
 MAX_SPICE_INSTANCES = 5000
 MAX_MC_TRIALS = 1_000_000
@@ -284,12 +286,13 @@ def load_study(path: Path) -> Study:
 
     st = table("study")
     w = _Where(path, "study")
-    w.keys(st, ("name", "seed", "timeout_s"))
+    w.keys(st, ("name", "seed", "timeout_s", "engine"))
     name = st.get("name", path.stem)
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise w.error(f"name must be 1-64 letters, digits or _.- , got {name!r}")
     seed = w.integer(st, "seed", 0, 2**32 - 1, 0)
     timeout = w.number(st, "timeout_s", 1e-3, MAX_TIMEOUT_S, 600.0)
+    engine = w.choice(st, "engine", ENGINES, "ngspice")
 
     tech = table("technology")
     w = _Where(path, "technology")
@@ -310,15 +313,22 @@ def load_study(path: Path) -> Study:
         raise w.error(f"preset must be one of {', '.join(PRESETS)}, got {preset!r}")
     fit = w.file(dev, "fit", base)
 
-    common = ("corners", "temperatures_C", "timeout_s")
+    common = ("corners", "temperatures_C", "timeout_s", "engine")
     sections: list[Section] = []
 
     def section(kind: str, index: int, t: Mapping[str, Any], params: dict[str, Any]) -> None:
         wh = _Where(path, kind, index)
         cond = _conditions(wh, t, default_cond)
         to = wh.number(t, "timeout_s", 1e-3, MAX_TIMEOUT_S, timeout)
+        eng = wh.choice(t, "engine", ENGINES, engine)
         sections.append(
-            Section(kind=kind, index=index, params=params, conditions=cond, timeout_s=to)
+            Section(
+                kind=kind,
+                index=index,
+                params={**params, "engine": eng},
+                conditions=cond,
+                timeout_s=to,
+            )
         )
 
     for i, t in enumerate(array("gxnor"), 1):
@@ -345,7 +355,9 @@ def load_study(path: Path) -> Study:
         section("energy", i, t, {"cell": cell, "sizes": wh.sizes(t), "method": method})
     for i, t in enumerate(array("sneak"), 1):
         wh = _Where(path, "sneak", i)
-        wh.keys(t, ("crossbar", "schemes", "sizes", "rows", "cols", "pattern", "timeout_s"))
+        wh.keys(
+            t, ("crossbar", "schemes", "sizes", "rows", "cols", "pattern", "timeout_s", "engine")
+        )
         arch = wh.choice(t, "crossbar", ("1t1r", "1r"), None)
         schemes = wh.choices(t, "schemes", ("2phase", "4phase"), ("2phase",))
         if arch == "1t1r" and "4phase" in schemes:
@@ -384,6 +396,7 @@ def load_study(path: Path) -> Study:
                 "mc_trials",
                 "mtj_model",
                 "timeout_s",
+                "engine",
             ),
         )
         params = {

@@ -35,7 +35,16 @@ from typing import Any
 import numpy as np
 
 #: Identity columns every table row of a study carries.
-ID_COLUMNS = ("kind", "family", "rows", "cols", "process_corner", "temperature_C", "seed")
+ID_COLUMNS = (
+    "kind",
+    "family",
+    "rows",
+    "cols",
+    "process_corner",
+    "temperature_C",
+    "seed",
+    "engine",
+)
 #: Binomial z-score within which the SPICE model counts as agreeing with the Monte Carlo.
 PSW_AGREEMENT_Z = 3.0
 #: A training run must beat chance by this factor to pass.
@@ -71,6 +80,7 @@ def _identity(job: dict[str, Any]) -> dict[str, Any]:
         "process_corner": p.get("corner", ""),
         "temperature_C": p.get("temperature_C", float("nan")),
         "seed": job["seed"],
+        "engine": p.get("engine", "ngspice"),
     }
 
 
@@ -107,7 +117,14 @@ def _engine(job: dict[str, Any]) -> tuple[Any, Any]:
         RecordingEngine,
     )
 
-    rec = RecordingEngine(NgspiceSubprocess(NgspiceOptions(timeout_s=job["timeout_s"])))
+    inner: Any
+    if job["params"].get("engine", "ngspice") == "vacask":
+        from spinspice.analysis.vacask_engine import VacaskEngine, VacaskOptions
+
+        inner = VacaskEngine(VacaskOptions(timeout_s=job["timeout_s"]))
+    else:
+        inner = NgspiceSubprocess(NgspiceOptions(timeout_s=job["timeout_s"]))
+    rec = RecordingEngine(inner)
     engine: Any = CachingEngine(rec)
     t = job["params"].get("temperature_C")
     if t is not None and not math.isnan(t):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import string
 from pathlib import Path
 
@@ -105,7 +106,7 @@ def _toml_value(v: object) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float):
-        return {float("inf"): "inf", float("-inf"): "-inf"}.get(v, "nan" if v != v else repr(v))
+        return {float("inf"): "inf", float("-inf"): "-inf"}.get(v, "nan" if math.isnan(v) else repr(v))
     if isinstance(v, str):
         return '"' + v.replace("\\", "").replace('"', "") + '"'
     if isinstance(v, list):
