@@ -108,41 +108,44 @@ class PySpiceShared:
         run_dir = Path(tempfile.mkdtemp(prefix="spinspice-pyspice-"))
         if not SAFE_PATH_RE.match(str(run_dir)):
             raise SimulationError(f"temporary directory {run_dir} has an unsafe path")
-        for f in job.files:
-            f.copy_to(run_dir)
-        with _LOCK:
-            ng = _shared()
-            ng.clear_output()
-            t0 = time.perf_counter()
-            log = ""
-            loaded = False
-            cwd = os.getcwd()
-            try:
-                os.chdir(run_dir)
-                ng.load_circuit(text)
-                loaded = True
-                ng.run()
-                # exec_command clears PySpice's output buffers: keep the run's log first.
-                log = ng.stdout + "\n" + ng.stderr
-                elapsed = time.perf_counter() - t0
-                names = [n for n in ng.plot_names if n != "const"]
-                plots: list[RawPlot] = []
-                for i, plot_name in enumerate(reversed(names)):
-                    out = run_dir / f"plot{i}.raw"
-                    ng.exec_command(f"setplot {plot_name}")
-                    ng.exec_command(f"write {out}")
-                    plots.extend(read_raw(out))
-            except Exception as exc:  # PySpice raises NameError subclasses and others
-                log = log or (ng.stdout + "\n" + ng.stderr)
-                raise SimulationError(
-                    f"ngspice (shared) failed: {type(exc).__name__} {exc}",
-                    run_dir=run_dir,
-                    log_tail=log_tail(log),
-                    hint="see the log tail",
-                ) from None
-            finally:
-                _reset(ng, loaded)
-                os.chdir(cwd)
-        check_output(log, tuple(plots), job, run_dir)
-        shutil.rmtree(run_dir, ignore_errors=True)
+        try:
+            for f in job.files:
+                f.copy_to(run_dir)
+            with _LOCK:
+                ng = _shared()
+                ng.clear_output()
+                t0 = time.perf_counter()
+                log = ""
+                loaded = False
+                cwd = os.getcwd()
+                try:
+                    os.chdir(run_dir)
+                    ng.load_circuit(text)
+                    loaded = True
+                    ng.run()
+                    # exec_command clears PySpice's output buffers: keep the run's log first.
+                    log = ng.stdout + "\n" + ng.stderr
+                    elapsed = time.perf_counter() - t0
+                    names = [n for n in ng.plot_names if n != "const"]
+                    plots: list[RawPlot] = []
+                    for i, plot_name in enumerate(reversed(names)):
+                        out = run_dir / f"plot{i}.raw"
+                        ng.exec_command(f"setplot {plot_name}")
+                        ng.exec_command(f"write {out}")
+                        plots.extend(read_raw(out))
+                except Exception as exc:  # PySpice raises NameError subclasses and others
+                    log = log or (ng.stdout + "\n" + ng.stderr)
+                    raise SimulationError(
+                        f"ngspice (shared) failed: {type(exc).__name__} {exc}",
+                        run_dir=None,
+                        log_tail=log_tail(log),
+                        hint="see the log tail",
+                    ) from None
+                finally:
+                    _reset(ng, loaded)
+                    os.chdir(cwd)
+            check_output(log, tuple(plots), job, None)
+        finally:
+            # removed on success, failure and interrupt alike (issue 12)
+            shutil.rmtree(run_dir, ignore_errors=True)
         return SimResult(tuple(plots), log, None, elapsed, self.name)

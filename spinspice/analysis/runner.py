@@ -21,10 +21,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -102,8 +105,8 @@ class NgspiceOptions:
     num_threads:
         OpenMP threads ngspice may use for device evaluation (1–256).
     keep_run_dir:
-        Keep the private run directory after a *successful* run (failed runs always keep
-        it so that the deck and log can be inspected).
+        Keep the private run directory (deck, log, raw file) after the run, successful or
+        not; without it every run directory is removed, also on failure or interrupt.
     on_kept:
         Called with every run directory that is kept (the CLI prints them).
     workdir_parent:
@@ -315,14 +318,20 @@ class NgspiceSubprocess:
     def run_job(self, job: Job) -> SimResult:
         """Simulate one job in a private run directory.
 
+        ngspice runs in its own process group. On a timeout, an interrupt (SIGINT) or a
+        termination request (SIGTERM; while a run is in progress in the main thread it is
+        turned into :class:`SystemExit` 143) the whole group is killed and the run
+        directory removed; it is kept only with ``keep_run_dir`` (and then reported through
+        ``on_kept`` and named in the error).
+
         Raises
         ------
         SimulatorNotFoundError
             ngspice missing, too old, or without KLU.
         SimulationTimeoutError
-            The run exceeded the timeout (the process is killed).
+            The run exceeded the timeout (the process group is killed).
         SimulationError
-            Any failure listed in the module docstring; the run directory is kept.
+            Any failure listed in the module docstring.
         """
         info = ngspice_info(self.options.executable)
         text = job.deck.text(num_threads=self.options.num_threads, filetype=self.options.filetype)
@@ -330,6 +339,26 @@ class NgspiceSubprocess:
         if parent is not None:
             parent.mkdir(parents=True, exist_ok=True)
         run_dir = Path(tempfile.mkdtemp(prefix="spinspice-run-", dir=parent))
+        done = False
+        try:
+            with terminate_raises():
+                result = self._run_in(job, info, text, run_dir)
+            done = True
+            return result
+        except SimulationError as exc:
+            raise self._settle_failure(exc, run_dir) from None
+        finally:
+            if not done and not self.options.keep_run_dir:
+                shutil.rmtree(run_dir, ignore_errors=True)
+
+    def _settle_failure(self, exc: SimulationError, run_dir: Path) -> SimulationError:
+        """The error to raise for a failed run: naming the run directory if it is kept."""
+        kept = self._kept(run_dir) if self.options.keep_run_dir else None
+        message = str(exc).split("; hint: ")[0].split("; run directory: ")[0]
+        new = type(exc)(message, run_dir=kept, log_tail=exc.log_tail, hint=exc.hint)
+        return new
+
+    def _run_in(self, job: Job, info: NgspiceInfo, text: str, run_dir: Path) -> SimResult:
         for f in job.files:
             f.copy_to(run_dir)
         deck_path = run_dir / "deck.cir"
@@ -341,57 +370,61 @@ class NgspiceSubprocess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SPICE_")}
         env["OMP_NUM_THREADS"] = str(self.options.num_threads)
         t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            argv,
+            cwd=run_dir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            errors="replace",
+            env=env,
+            start_new_session=True,  # its own process group: killed as a whole
+        )
         try:
-            proc = subprocess.run(
-                argv,
-                cwd=run_dir,
-                capture_output=True,
-                text=True,
-                errors="replace",
-                timeout=limit,
-                stdin=subprocess.DEVNULL,
-                env=env,
-                check=False,
-            )
+            stdout, stderr = proc.communicate(timeout=limit)
         except subprocess.TimeoutExpired:
+            _kill_group(proc)
             log = log_path.read_text(errors="replace") if log_path.exists() else ""
             raise SimulationTimeoutError(
                 f"ngspice did not finish job {job.key} within {limit:g} s",
-                run_dir=self._kept(run_dir),
+                run_dir=run_dir,
                 log_tail=log_tail(log),
                 hint="raise --timeout, save fewer vectors, or simulate a smaller array",
             ) from None
+        except BaseException:
+            _kill_group(proc)
+            raise
+        finally:
+            if proc.poll() is None:
+                _kill_group(proc)
         elapsed = time.perf_counter() - t0
         log = log_path.read_text(errors="replace") if log_path.exists() else ""
-        console = proc.stdout + proc.stderr
+        console = stdout + stderr
         full_log = log + "\n" + console
+        if proc.returncode != 0:
+            check_log(full_log, run_dir)
+            raise SimulationError(
+                f"ngspice exited with code {proc.returncode}",
+                run_dir=run_dir,
+                log_tail=log_tail(full_log),
+                hint="see the log tail",
+            )
+        if not raw_path.exists():
+            check_output(full_log, (), job, run_dir)
+            raise SimulationError(
+                "ngspice wrote no raw file", run_dir=run_dir, log_tail=log_tail(full_log)
+            )
         try:
-            if proc.returncode != 0:
-                check_log(full_log, run_dir)
-                raise SimulationError(
-                    f"ngspice exited with code {proc.returncode}",
-                    run_dir=run_dir,
-                    log_tail=log_tail(full_log),
-                    hint="see the log tail",
-                )
-            if not raw_path.exists():
-                check_output(full_log, (), job, run_dir)
-                raise SimulationError(
-                    "ngspice wrote no raw file", run_dir=run_dir, log_tail=log_tail(full_log)
-                )
-            try:
-                plots = tuple(read_raw(raw_path))
-            except ResultParseError as exc:
-                raise SimulationError(
-                    f"ngspice results unreadable: {exc}",
-                    run_dir=run_dir,
-                    log_tail=log_tail(full_log),
-                    hint="the run probably stopped early; see the log tail",
-                ) from None
-            check_output(full_log, plots, job, run_dir)
-        except SimulationError:
-            self._kept(run_dir)
-            raise
+            plots = tuple(read_raw(raw_path))
+        except ResultParseError as exc:
+            raise SimulationError(
+                f"ngspice results unreadable: {exc}",
+                run_dir=run_dir,
+                log_tail=log_tail(full_log),
+                hint="the run probably stopped early; see the log tail",
+            ) from None
+        check_output(full_log, plots, job, run_dir)
         kept: Path | None = None
         if self.options.keep_run_dir:
             kept = self._kept(run_dir)
@@ -403,6 +436,43 @@ class NgspiceSubprocess:
         if self.options.on_kept is not None:
             self.options.on_kept(run_dir)
         return run_dir
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    """Kill the child's whole process group (ngspice and anything it started); reap it."""
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=10)
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextmanager
+def terminate_raises() -> Iterator[None]:
+    """While active (main thread, default SIGTERM handler only), SIGTERM raises
+    ``SystemExit(143)`` so that cleanup code runs instead of the process vanishing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    try:
+        previous = signal.getsignal(signal.SIGTERM)
+    except (ValueError, OSError):  # pragma: no cover
+        yield
+        return
+    if previous is not signal.SIG_DFL:
+        yield
+        return
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @dataclass(slots=True)

@@ -52,14 +52,17 @@ _NGSPICE_ERROR_MARKERS = (
 
 
 def ngspice_error_line(log_tail: str) -> str | None:
-    """The most telling line of an ngspice log tail: the last line naming an error
-    (e.g. "Could not find include file ..."), else the last line."""
+    """The most telling line of an ngspice log tail: the first line naming a specific
+    error (e.g. "Could not find include file ..."), else the last line."""
     lines = [ln.strip() for ln in log_tail.strip().splitlines() if ln.strip()]
     if not lines:
         return None
-    for ln in reversed(lines):
+    for ln in lines:  # the first specific error is the cause; the rest follow from it
         low = ln.lower()
-        if any(m in low for m in _NGSPICE_ERROR_MARKERS) and "exit(1)" not in low:
+        generic = ("error in netlist line", "error on line", "error: fatal error")
+        if low.startswith(generic) or low.endswith(":") or "exit(1)" in low:
+            continue
+        if any(m in low for m in _NGSPICE_ERROR_MARKERS):
             return ln
     return lines[-1]
 
@@ -81,7 +84,11 @@ def handle_errors(func: F) -> F:
             line = ngspice_error_line(exc.log_tail) if exc.log_tail else None
             if line:
                 msg += f"; ngspice: {line!r}"
-            if exc.run_dir is not None and Path(exc.run_dir).exists():
+            if (
+                exc.run_dir is not None
+                and Path(exc.run_dir).exists()
+                and str(exc.run_dir) not in msg
+            ):
                 msg += f"; run directory kept: {exc.run_dir}"
             _fail(msg)
         except SpinspiceError as exc:
@@ -244,6 +251,10 @@ def parse_int_list(text: str, what: str, lo: int, hi: int) -> tuple[int, ...]:
 # ---------------------------------------------------------------- the group
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 class SpinspiceGroup(click.Group):
     """The command group: click's usage errors in the same one-line style as ours."""
 
@@ -252,6 +263,13 @@ class SpinspiceGroup(click.Group):
         parent: Any = super()
         if not standalone:
             return parent.main(*args, standalone_mode=False, **kwargs)
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            # SIGTERM becomes SystemExit(143): cleanup (ngspice's process group, run
+            # directories, temporary output files) runs instead of the process vanishing.
+            signal.signal(signal.SIGTERM, _exit_on_signal)
         try:
             rv = parent.main(*args, standalone_mode=False, **kwargs)
         except click.exceptions.Exit as exc:

@@ -94,11 +94,21 @@ def test_singular_matrix_is_a_typed_error(tmp_path: Path) -> None:
         analyses=(OperatingPoint(),),
         saves=(Save("v", ("float1",)),),
     )
-    runner = NgspiceSubprocess(NgspiceOptions(workdir_parent=tmp_path))
+    runner = NgspiceSubprocess(NgspiceOptions(workdir_parent=tmp_path / "a"))
     with pytest.raises(SimulationError) as err:
         runner.run_job(make_job(c, key="test"))
+    # issue 12: a failed run's directory is removed unless --keep-run-dir ...
+    assert err.value.run_dir is None and list((tmp_path / "a").iterdir()) == []
+    assert err.value.log_tail and "run directory" not in str(err.value)
+    kept: list[Path] = []
+    runner = NgspiceSubprocess(
+        NgspiceOptions(workdir_parent=tmp_path / "b", keep_run_dir=True, on_kept=kept.append)
+    )
+    with pytest.raises(SimulationError) as err:
+        runner.run_job(make_job(c, key="test"))
+    # ... and with it, the error names the kept directory
     assert err.value.run_dir is not None and (err.value.run_dir / "deck.cir").exists()
-    assert err.value.log_tail
+    assert kept == [err.value.run_dir] and f"run directory: {kept[0]}" in str(err.value)
 
 
 def test_unknown_subcircuit_is_a_typed_error(tmp_path: Path) -> None:
