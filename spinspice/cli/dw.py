@@ -369,6 +369,21 @@ def adc(
     help="Winner current, A.",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--inverter-stages",
+    type=click.Choice(["1", "3", "5"]),
+    default="3",
+    show_default=True,
+    help="Inverters after each capacitor (Fig. 5 draws one).",
+)
+@click.option(
+    "--gate-delay",
+    "gate_delay_s",
+    type=click.FloatRange(1e-13, 1e-9),
+    default=1e-11,
+    show_default=True,
+    help="Delay of each AND2 stage of the shut-off tree, s.",
+)
 @_csv_plot("dw_vote.csv", "trial,winner_expected,winner_simulated,margin_s")
 @technology_options
 @simulator_options
@@ -378,6 +393,8 @@ def vote(
     ratios: tuple[float, ...],
     i_top_A: float,
     seed: int,
+    inverter_stages: str,
+    gate_delay_s: float,
     csv_path: Path,
     plot_path: Path | None,
     models: Path | None,
@@ -397,7 +414,9 @@ def vote(
     out = _prepare_output(csv_path)
     plot = _prepare_output(plot_path)
     tech = load_technology(config, models=models, corner=corner)
-    design = VoteDesign(technology=tech)
+    design = VoteDesign(
+        technology=tech, inverter_stages=int(inverter_stages), gate_delay_s=gate_delay_s
+    )
     engine = make_backend(backend, timeout_s, threads, keep_run_dir)
     with _status(f"simulating {len(ratios)} votes of {k} inputs"):
         df = run_vote(design, engine, vote_trials(k, ratios, i_top_A=i_top_A, seed=seed))
