@@ -48,11 +48,16 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 
-from spinspice.array_builder.array_4t2r import ReadPulse, check_ternary_vector, sense_name
+from spinspice.array_builder.array_4t2r import (
+    MAX_ARRAY_SIDE,
+    ReadPulse,
+    check_ternary_vector,
+    sense_name,
+)
 from spinspice.array_builder.common import check_matches_fit
 from spinspice.array_builder.parasitics import LayoutModel, WireModel
 from spinspice.array_builder.synapse_2t1r import (
@@ -89,6 +94,12 @@ ROW_LINES = ("ep", "en", "out")
 ARRAY_NAME = "A"
 #: Reference rows (and columns) appended after the data: one all-P, one all-AP.
 N_REF = 2
+#: Axes of a weight matrix: (rows, cols).
+WEIGHTS_NDIM: Final = 2
+#: Longest update pulse, s; our choice (it bounds the simulated update's length).
+MAX_PULSE_WIDTH_S: Final = 1e-6
+#: Update pulses shorter than this are no pulse, s; our choice (1 fs, far below any edge).
+MIN_PULSE_WIDTH_S: Final = 1e-15
 
 Operation = Literal["ff", "bp"]
 
@@ -140,7 +151,7 @@ def load_binary_weights(path: Path) -> np.ndarray:
     try:
         if Path(path).suffix == ".npy":
             data = np.load(path, allow_pickle=False)
-            if data.ndim != 2:
+            if data.ndim != WEIGHTS_NDIM:
                 raise ParameterError(f"weights in {path} must be 2-D, got {data.ndim}-D")
             return parse_binary_weights(data.tolist())
         text = Path(path).read_text(encoding="utf-8")
@@ -201,7 +212,7 @@ class Array2T1RDesign:
             raise ParameterError("synapse must be a Synapse2T1RDesign")
         for name in ("rows", "cols"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 1024:
+            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_ARRAY_SIDE:
                 raise ParameterError(f"{name} must be an integer from 1 to 1024, got {v!r}")
 
     @property
@@ -501,10 +512,10 @@ def _check_update_inputs(
     width = np.broadcast_to(np.asarray(width_s, dtype=float), shape).copy()
     if not np.all(np.isfinite(width)) or np.any(width < 0):
         raise ParameterError("pulse widths must be finite and >= 0 s")
-    if np.any(width > 1e-6):
+    if np.any(width > MAX_PULSE_WIDTH_S):
         raise ParameterError("pulse widths above 1 us are not supported (simulation length)")
     sign = sign.astype(int)
-    width[(sign == 0) | (width < 1e-15)] = 0.0
+    width[(sign == 0) | (width < MIN_PULSE_WIDTH_S)] = 0.0
     sign[width == 0.0] = 0
     return sign, width
 

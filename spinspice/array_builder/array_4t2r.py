@@ -28,7 +28,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 
@@ -59,6 +59,10 @@ from spinspice.netlists.technology import technology_tag
 COL_LINES = ("u1", "ub1", "u2", "ub2")
 ROW_LINES = ("e1n", "e1p", "e2n", "e2p", "out")
 ARRAY_NAME = "A"
+#: Largest M and N of a 4T2R or 2T1R array (and of the CLI's size lists); our choice (a bound
+#: for input validation: the 4T2R transient already takes ~1 h at 128 × 128,
+#: docs/engineering_facts.md §1).
+MAX_ARRAY_SIDE: Final = 1024
 
 Operation = Literal["ff", "bp"]
 
@@ -132,7 +136,7 @@ class Array4T2RDesign:
     def __post_init__(self) -> None:
         for name in ("rows", "cols"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 1024:
+            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_ARRAY_SIDE:
                 raise ParameterError(f"{name} must be an integer from 1 to 1024, got {v!r}")
 
     @property

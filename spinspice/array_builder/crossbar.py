@@ -21,8 +21,8 @@ Conventions (fixed here, once)
 * ``v_cell`` is V(row side) − V(column side) of the MTJ; positive ``v_cell`` can switch a
   P cell to AP, negative an AP cell to P.
 * A transistor is a linear resistor: its on-resistance when its gate is high, its
-  off-resistance otherwise (the design hint of issue 5: exact solver/ngspice agreement needs
-  the same linear description). Defaults come from the bundled 28 nm models
+  off-resistance otherwise (exact solver/ngspice agreement needs the same linear
+  description in both). Defaults come from the bundled 28 nm models
   (``docs/mosfet_models.md``: NMOS R_lin = 242 Ω·µm, I_off = 6.6 nA/µm at 1 V).
 * Sign of zero: x_i = 0 counts as positive and δ_j = 0 as positive (u(0) = 1 in eq. 10–11;
   with |x| = 0 or |δ| = 0 the seed's mapping gives P ≈ P_0 anyway, eq. 8–9).
@@ -47,7 +47,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -72,6 +72,18 @@ BoolArray = NDArray[np.bool_]
 
 #: Largest crossbar side the builders accept.
 MAX_SIDE = 4096
+#: The fixed-point iteration for V_AP stops once the voltage changes by less than this, V; our
+#: choice (0.1 pV: double-precision resolution of volt-scale values).
+V_AP_TOL_V: Final = 1e-13
+#: Largest read voltage, V; our choice (a bound for input validation; the default is 0.1 V).
+MAX_READ_V: Final = 2.0
+#: Range every resistance of a design must lie in, Ω; our choice (bounds for input
+#: validation: 1 µΩ admits the near-ideal drivers of docs/engineering_facts.md §7, 1e13 Ω any
+#: off-state switch).
+MIN_RESISTANCE_OHM: Final = 1e-6
+MAX_RESISTANCE_OHM: Final = 1e13
+#: Probability that a random MTJ state of :func:`random_inputs` is AP; our choice (unbiased).
+AP_PROBABILITY: Final = 0.5
 
 
 def _finite(name: str, value: float, *, positive: bool = False, nonneg: bool = False) -> float:
@@ -224,7 +236,7 @@ def write_voltage_V(
     v = i * fit.r_off_ohm
     for _ in range(200):
         v_new = i * mtj_resistance(fit, True, v)
-        if np.max(np.abs(v_new - v)) < 1e-13:
+        if np.max(np.abs(v_new - v)) < V_AP_TOL_V:
             v = v_new
             break
         v = v_new
@@ -297,7 +309,7 @@ class CrossbarDesign:
         if not isinstance(self.fit, BehaviouralFit):
             raise ParameterError("fit must be a BehaviouralFit")
         _finite("v_read_V", self.v_read_V, positive=True)
-        if self.v_read_V > 2.0:
+        if self.v_read_V > MAX_READ_V:
             raise ParameterError(f"v_read_V must be at most 2 V, got {self.v_read_V}")
         for name in (
             "r_driver_ohm",
@@ -310,7 +322,7 @@ class CrossbarDesign:
             "r_sense_ohm",
         ):
             v = _finite(name, getattr(self, name), positive=True)
-            if not 1e-6 <= v <= 1e13:
+            if not MIN_RESISTANCE_OHM <= v <= MAX_RESISTANCE_OHM:
                 raise ParameterError(f"{name} must be within 1e-6..1e13 ohm, got {v!r}")
         if self.r_access_off_ohm <= self.r_access_on_ohm:
             raise ParameterError("r_access_off_ohm must exceed r_access_on_ohm")
@@ -726,7 +738,7 @@ def random_inputs(rows: int, cols: int, seed: int) -> tuple[FloatArray, FloatArr
     rng = np.random.default_rng(seed)
     x = rng.uniform(-1.0, 1.0, rows)
     delta = rng.uniform(-1.0, 1.0, cols)
-    states = rng.random((rows, cols)) < 0.5
+    states = rng.random((rows, cols)) < AP_PROBABILITY
     return x, delta, states
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 
@@ -50,6 +51,7 @@ from spinspice.netlists.circuit import (
     Transient,
     VoltageSource,
 )
+from spinspice.spintronic_cells.fit import STATE_MIDPOINT
 
 #: Gate swing of the ideal switches in the transient, V.
 GATE_V = 5.0
@@ -59,6 +61,12 @@ SWITCH_MODEL = ModelCard(
 )
 #: Edge time of every source in the transient, s.
 EDGE_S = 10e-12
+#: Most replicas of the crossbar in one update transient; our choice (a bound for input
+#: validation).
+MAX_REPLICAS: Final = 500
+#: Most behavioural MTJs (rows·cols·replicas) in one update transient; our choice (bounds the
+#: run time and memory of one deck).
+MAX_TRANSIENT_MTJS: Final = 6000
 
 
 def network_circuit(
@@ -192,10 +200,14 @@ def update_transient_circuit(
     ``seed``), so the fraction of copies in which a cell flipped estimates its switching
     probability.
     """
-    if isinstance(replicas, bool) or not isinstance(replicas, int) or not 1 <= replicas <= 500:
+    if (
+        isinstance(replicas, bool)
+        or not isinstance(replicas, int)
+        or not 1 <= replicas <= MAX_REPLICAS
+    ):
         raise ParameterError(f"replicas must be an integer 1..500, got {replicas!r}")
     m, n = design.shape
-    if m * n * replicas > 6000:
+    if m * n * replicas > MAX_TRANSIENT_MTJS:
         raise ParameterError("a transient holds at most 6000 MTJs (rows·cols·replicas)")
     base = build_network(design, phases[0], states_ap)
     fit = design.fit
@@ -296,6 +308,6 @@ def _gate(levels: list[tuple[float, float, float]], stop: float) -> Pwl | Dc:
 
 def flipped(final_state: FloatArray, states_ap: BoolArray) -> BoolArray:
     """Cells whose final state node differs from their start state (threshold ½)."""
-    end_ap = np.asarray(final_state) > 0.5
+    end_ap = np.asarray(final_state) > STATE_MIDPOINT
     out: BoolArray = end_ap != np.asarray(states_ap, bool)
     return out

@@ -45,7 +45,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 
@@ -83,6 +83,16 @@ ISRC = "maap_isrc"
 FETS_PER_CELL = 2
 FETS_PER_WINDOW = 2 * FETS_PER_CELL + 1
 MTJS_PER_WINDOW = 2
+#: Most windows P and most inputs K of one MAAP set; our choice (a bound for input validation:
+#: a 64 × 64 set already holds 4096 OTAs in one deck).
+MAX_SET_SIDE: Final = 64
+#: Fewest points of a DC sweep: both ends and one interior point; our choice.
+MIN_SWEEP_POINTS: Final = 3
+#: Axes of a products array: (vectors, windows, inputs).
+PRODUCTS_NDIM: Final = 3
+#: Largest |product| accepted, unit products; our choice (a bound against unit mistakes, far
+#: above the activation pair's saturation near 2.3 unit products for the default design).
+MAX_ABS_PRODUCT: Final = 1e3
 
 
 def _default_tech() -> MosfetTechnology:
@@ -432,7 +442,7 @@ def cell_transfer_job(
     Saves the output ``v(o)``, the HM input ``v(a)`` and the OTA output current via the
     DAC voltage (``v(v-sweep)`` · gm).
     """
-    if n_points < 3:
+    if n_points < MIN_SWEEP_POINTS:
         raise ParameterError("n_points must be >= 3")
     els = _supplies(d)
     els += ota_elements("in", "a", Dc(0.0))
@@ -488,7 +498,7 @@ def _maap_elements(
 
 def _check_shape(windows: int, inputs: int) -> None:
     for what, v in (("windows", windows), ("inputs", inputs)):
-        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 64:
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_SET_SIDE:
             raise ParameterError(f"{what} must be an integer in 1..64, got {v!r}")
 
 
@@ -516,11 +526,11 @@ def maap_job(
     currents ``i(vwd{k})`` and every supply and DAC current (for the energy).
     """
     products = np.asarray(products, dtype=float)
-    if products.ndim != 3 or products.size == 0:
+    if products.ndim != PRODUCTS_NDIM or products.size == 0:
         raise ParameterError("products must be a non-empty (vectors, windows, inputs) array")
     n, n_win, k_in = products.shape
     _check_shape(n_win, k_in)
-    if not np.all(np.isfinite(products)) or np.abs(products).max() > 1e3:
+    if not np.all(np.isfinite(products)) or np.abs(products).max() > MAX_ABS_PRODUCT:
         raise ParameterError("products must be finite and below 1e3 in magnitude")
     waveforms: list[list[Waveform]] = []
     for p in range(n_win):
@@ -563,7 +573,7 @@ def calibration_job(
     other inputs are 0 (so the other windows sit at ReLU = 0).
     """
     _check_shape(windows, inputs)
-    if n_points < 3:
+    if n_points < MIN_SWEEP_POINTS:
         raise ParameterError("n_points must be >= 3")
     wf: list[list[Waveform]] = [[Dc(0.0)] * inputs for _ in range(windows)]
     els, saves = _maap_elements(d, wf, draws)

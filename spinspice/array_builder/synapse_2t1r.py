@@ -55,6 +55,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from spinspice.array_builder.synapse_4t2r import MAX_MTJ_RESISTANCE_OHM
 from spinspice.errors import ParameterError
 from spinspice.netlists.circuit import (
     GROUND,
@@ -132,7 +133,7 @@ class Synapse2T1RDesign:
                 isinstance(v, bool)
                 or not isinstance(v, int | float)
                 or not math.isfinite(v)
-                or not 1.0 <= v <= 1e9
+                or not 1.0 <= v <= MAX_MTJ_RESISTANCE_OHM
             ):
                 raise ParameterError(f"{name} must be between 1 and 1e9 ohm, got {v!r}")
         if self.r_off_ohm <= self.r_on_ohm:

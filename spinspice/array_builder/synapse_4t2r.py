@@ -34,6 +34,7 @@ import enum
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from spinspice.errors import ParameterError
 from spinspice.netlists.circuit import (
@@ -55,6 +56,9 @@ from spinspice.netlists.technology import MosfetTechnology, technology_tag
 SUBCKT_NAME = "syn4t2r"
 #: Port order of the cell subcircuit.
 PORTS = ("u1", "ub1", "u2", "ub2", "e1n", "e1p", "e2n", "e2p", "out")
+#: Largest MTJ resistance (R_on or R_off) a synapse cell accepts, Ω (the least is 1 Ω); our
+#: choice (a bound for input validation, far above seed 001 Table 3's R_off = 2500 Ω).
+MAX_MTJ_RESISTANCE_OHM: Final = 1e9
 
 
 class TernaryWeight(enum.Enum):
@@ -129,7 +133,11 @@ class Synapse4T2RDesign:
     def __post_init__(self) -> None:
         for name in ("r_on_ohm", "r_off_ohm"):
             v = getattr(self, name)
-            if not isinstance(v, int | float) or not math.isfinite(v) or not 1.0 <= v <= 1e9:
+            if (
+                not isinstance(v, int | float)
+                or not math.isfinite(v)
+                or not 1.0 <= v <= MAX_MTJ_RESISTANCE_OHM
+            ):
                 raise ParameterError(f"{name} must be between 1 and 1e9 ohm, got {v!r}")
         if self.r_off_ohm <= self.r_on_ohm:
             raise ParameterError(

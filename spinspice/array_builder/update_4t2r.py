@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 
@@ -75,6 +75,8 @@ Scheme = Literal["general", "sgd"]
 SUBCKT_MTJ = "syn4t2r_mtj"
 #: Per-cell parameters of the stochastic cell: thresholds and start state of both MTJs.
 CELL_PARAMS = ("la1", "lp1", "s1", "la2", "lp2", "s2")
+#: Largest |ΔW| of one update: κ = ⌊|ΔW|⌋ ∈ {0, 1, 2} (seed 001 §2.3, Δz = 1).
+MAX_ABS_DELTA_W: Final = 2
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,7 +125,7 @@ def kappa_nu(delta_w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         If any |ΔW| > 2 or is not finite.
     """
     dw = np.asarray(delta_w, dtype=float)
-    if not np.all(np.isfinite(dw)) or np.any(np.abs(dw) > 2):
+    if not np.all(np.isfinite(dw)) or np.any(np.abs(dw) > MAX_ABS_DELTA_W):
         raise ParameterError("update values ΔW must be finite and within [-2, 2]")
     mag = np.abs(dw)
     kappa = np.floor(mag).astype(int)

@@ -188,7 +188,7 @@ SHE_MTJ_PRESETS: dict[str, SheMtjParams] = {
         tau_m_s=0.1e-9,
         source=(
             "seed 003 §2.2/§4.1: TMR = 1.5, 0.6 ns per MAAP operation. Published ranges "
-            "(ENGINEERING_NOTES §7; issue 16): theta_SH = 0.3 (beta-W/Pt-class 0.3-0.4), "
+            "(docs/engineering_facts.md §7): theta_SH = 0.3 (beta-W/Pt-class 0.3-0.4), "
             "lambda_sf = 3.5 nm, rho = 200 uOhm*cm, HM 60 x 45 x 5 nm (R_HM = 533 ohm), "
             "Ms = 1 MA/m. OUR CHOICES (not in the seed): t_F = 1 nm, H_k = 10 kA/m "
             "(in-plane shape anisotropy of a small ellipse), xi_FL = 1 (field-like = "
