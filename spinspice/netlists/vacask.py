@@ -414,6 +414,13 @@ TEMPLATE_TWINS: dict[str, TemplateTwin] = {
     "she_mtj_behavioural.j2": TemplateTwin("spinspice_she_mtj", lambda: _bundled_va("she_mtj.va")),
     "maap_ota.j2": TemplateTwin("spinspice_maap_ota", lambda: _bundled_va("maap_ota.va")),
     "maap_isrc.j2": TemplateTwin("spinspice_maap_isrc", lambda: _bundled_va("maap_isrc.va")),
+    "dw_synapse_behavioural.j2": TemplateTwin(
+        "spinspice_dw_synapse", lambda: _bundled_va("dw_synapse.va")
+    ),
+    "dw_readout.j2": TemplateTwin("spinspice_dw_readout", lambda: _bundled_va("dw_readout.va")),
+    "dw_offset_readout.j2": TemplateTwin(
+        "spinspice_dw_offset_readout", lambda: _bundled_va("dw_offset_readout.va")
+    ),
 }
 
 

@@ -141,9 +141,11 @@ def test_golden_jobs_agree_in_both_engines(
             worst = max(settled, key=lambda r: r.rel_diff)
             assert worst.rel_diff < SETTLED_REL, worst
         if has_tran and not settled and not write:
-            # still moving at the end (MAAP check): node-voltage waveforms within 1 %
+            # Still moving at the end (MAAP check) or several read windows (DW read): the
+            # family's own check above passed on VACASK's results; node voltages (if
+            # saved) agree within 1 % as waveforms; DW residues: see the test below.
             volts = [r for r in rows if ":waveform:v(" in r.quantity]
-            assert volts and max(r.rel_diff for r in volts) < 1e-2, job.key
+            assert all(r.rel_diff < 1e-2 for r in volts), job.key
         for r in states:  # MTJ states in [0, 1] at the end of a write
             assert abs(r.ngspice - r.vacask) < 1e-4, r
         # Every MTJ that switches in one engine switches in the other (behavioural MTJ
@@ -211,6 +213,18 @@ def test_behavioural_mtj_and_its_twin_switch_within_1ps_at_2ps_steps(
     assert len(both) >= 4
     assert all((sa[n] is None) == (sb[n] is None) for n in sa)
     assert max(abs(a - b) for a, b in both) < SWITCH_S  # type: ignore[operator]
+
+
+def test_dw_readout_residues_agree_at_10ps_steps(vacask: VacaskEngine) -> None:
+    """DW crossbar read (DW synapse, readout and offset-readout twins in VACASK)."""
+    (job,) = regen.golden_jobs("dw", "read")
+    job = _tightened(job, 1e-11)
+    a, b = NgspiceSubprocess().run_job(job), vacask.run_job(job)
+    rows = agreement_rows(job, a, b)
+    res = [r for r in rows if ":waveform:i(vres" in r.quantity or
+           r.quantity.endswith(":waveform:i(vvdd)")]
+    assert len(res) == 4
+    assert max(r.rel_diff for r in res) < 5e-3  # measured 2.0e-3
 
 
 def test_sense_current_waveforms_agree_at_tight_steps(vacask: VacaskEngine) -> None:
