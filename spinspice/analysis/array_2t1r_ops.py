@@ -22,7 +22,7 @@ stochastic outcome checkable cell by cell.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 
@@ -52,7 +52,13 @@ from spinspice.array_builder.synapse_2t1r import (
 from spinspice.errors import ParameterError
 from spinspice.netlists.circuit import Circuit
 from spinspice.netlists.mtj_model import MTJDraws
-from spinspice.spintronic_cells.fit import BehaviouralFit, shipped_fit
+from spinspice.spintronic_cells.fit import STATE_MIDPOINT, BehaviouralFit, shipped_fit
+
+#: Band around the switching threshold (progress = 1) within which the pulse-edge timing, not
+#: the recomputed switching integral, decides whether a cell switched, dimensionless; our
+#: choice (2 %: the integral is recomputed by the trapezoid rule on the saved time points,
+#: not integrated by the simulator's own steps).
+PROGRESS_TOLERANCE: Final = 0.02
 
 __all__ = [
     "CellRead2T1R",
@@ -419,13 +425,13 @@ def measure_2t1r_update(
     for m in range(1, rows + 1):
         for n in range(1, cols + 1):
             s = tran[f"v(x{mtj_instance_name(m, n)}.s)"]
-            final[m - 1, n - 1] = 1 if s[-1] < 0.5 else -1
+            final[m - 1, n - 1] = 1 if s[-1] < STATE_MIDPOINT else -1
             start_ap = w0[m - 1, n - 1] == -1
-            crossed = (s < 0.5) if start_ap else (s > 0.5)
+            crossed = (s < STATE_MIDPOINT) if start_ap else (s > STATE_MIDPOINT)
             idx = int(np.argmax(crossed))
             if crossed[idx] and idx > 0:
                 s0, s1 = s[idx - 1], s[idx]
-                frac = (0.5 - s0) / (s1 - s0) if s1 != s0 else 0.0
+                frac = (STATE_MIDPOINT - s0) / (s1 - s0) if s1 != s0 else 0.0
                 tc = t[idx - 1] + frac * (t[idx] - t[idx - 1])
                 times[m - 1, n - 1] = tc - deck.pulse_start_s[m - 1, n - 1]
     return Update2T1RResult(

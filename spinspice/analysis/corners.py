@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
@@ -46,6 +46,15 @@ if TYPE_CHECKING:
     import pandas as pd
 
 OPERATIONS = ("ff", "bp", "update")
+#: |error| below which an output decodes to the ideal integer count, in units of one synapse
+#: current (LSB): half a code, so rounding to the nearest code recovers it (seed 001 eq. 31–32
+#: read by an ADC with one code per synapse).
+DECODE_LSB: Final = 0.5
+#: Largest read-disturb probability (fitted-law P_sw of the largest read current over T_rd)
+#: with which a corner still passes, dimensionless; our choice (one disturb in 1000 reads).
+READ_DISTURB_LIMIT: Final = 1e-3
+#: Probability that a forced corner weight is +1 rather than −1; our choice (unbiased).
+CORNER_PLUS_ONE_PROBABILITY: Final = 0.5
 CORNER_COLUMNS = (
     "cell",
     "rows",
@@ -96,7 +105,7 @@ def corner_weights(rows: int, cols: int, seed: int) -> np.ndarray:
     w = random_weights(rows, cols, seed)
     rng = np.random.default_rng(seed + 1)
     for c in corners_of(rows, cols):
-        w[c.m, c.n] = "+1" if rng.random() < 0.5 else "-1"
+        w[c.m, c.n] = "+1" if rng.random() < CORNER_PLUS_ONE_PROBABILITY else "-1"
     return w
 
 
@@ -155,7 +164,7 @@ def read_checks(
             ideal = int(res.ideal_count[out])
             err = float(res.error_lsb[out])
             sign_ok = bool(np.sign(res.final_A[out]) == np.sign(ideal)) if ideal else True
-            ok = sign_ok and abs(err) < 0.5 and rd_p < 1e-3
+            ok = sign_ok and abs(err) < DECODE_LSB and rd_p < READ_DISTURB_LIMIT
             rows.append(
                 corner_row(
                     cell,
@@ -325,7 +334,7 @@ def decode_sweep(
         x = np.random.default_rng(seed + 3).integers(-1, 2, size)
         res = run_array_op(design, w, "ff", x, pulse=pulse, engine=engine)
         err = np.abs(res.error_lsb)
-        decodes = bool(err.max() < 0.5)
+        decodes = bool(err.max() < DECODE_LSB)
         why = ""
         if not decodes:
             ideal = run_array_op(
@@ -339,7 +348,7 @@ def decode_sweep(
             ideal_err = float(np.abs(ideal.error_lsb).max())
             why = (
                 f"wire IR drop (ideal wires: max {ideal_err:.2f} LSB)"
-                if ideal_err < 0.5
+                if ideal_err < DECODE_LSB
                 else f"cell/transistor (ideal wires still {ideal_err:.2f} LSB)"
             )
         out.append(

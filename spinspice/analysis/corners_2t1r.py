@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from spinspice.analysis.array_2t1r_ops import run_2t1r_op, run_2t1r_update
+from spinspice.analysis.array_2t1r_ops import PROGRESS_TOLERANCE, run_2t1r_op, run_2t1r_update
 from spinspice.analysis.corners import (
     CORNER_COLUMNS,
     OPERATIONS,
@@ -56,8 +56,9 @@ def _update(
     for c in corners:
         wt = int(w[c.m, c.n])
         prog = float(res.progress[c.m, c.n])
-        # within 2 % of the threshold the edge timing decides: not counted
-        agree = abs(prog - 1.0) < 0.02 or (prog >= 1.0) == bool(res.switched[c.m, c.n])
+        # near the threshold the edge timing decides: not counted
+        near = abs(prog - 1.0) < PROGRESS_TOLERANCE
+        agree = near or (prog >= 1.0) == bool(res.switched[c.m, c.n])
         rows.append(
             corner_row(
                 "2t1r",

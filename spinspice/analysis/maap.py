@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
@@ -40,6 +40,14 @@ if TYPE_CHECKING:
 #: Full scale of the output code, unit products (our choice: below the measured
 #: saturation of the activation pair, 2.3 unit products for the default design).
 S_FS = 2.0
+#: Largest step down between sweep points that still counts as a monotone transfer, V; our
+#: choice (0.1 mV of solver noise).
+MONOTONE_TOL_V: Final = 1e-4
+#: Upper bound of the HM sweep current of :func:`run_transfer`, A; our choice (a bound
+#: against unit mistakes, ~80× the default 120 µA sweep).
+MAX_SWEEP_CURRENT_A: Final = 1e-2
+#: Widest ADC of the output code, bits; our choice (a bound for input validation).
+MAX_ADC_BITS: Final = 16
 
 
 # --------------------------------------------------------------------------- transfer
@@ -134,7 +142,7 @@ def run_transfer(
     osdi_path: Path | None = None,
 ) -> CellTransfer:
     """Simulate the cell's DC transfer and the activation pair's (seed 003 §2.2)."""
-    if not 0 < i_max_A < 1e-2:
+    if not 0 < i_max_A < MAX_SWEEP_CURRENT_A:
         raise ParameterError("i_max_A must be in (0, 10 mA)")
     res = run_one(
         engine, cell_transfer_job(d, i_max_A=i_max_A, n_points=n_points, osdi_path=osdi_path)
@@ -214,7 +222,7 @@ def calibrate(
     dc = res.plot("dc")
     s = dc["v(v-sweep)"] / d.v_unit_V
     v = dc["v(out)"]
-    if np.any(np.diff(v[s >= 0]) < -1e-4):
+    if np.any(np.diff(v[s >= 0]) < -MONOTONE_TOL_V):
         raise ParameterError("the MAAP transfer is not monotone over [0, FS]; check the design")
     return Calibration(s, v, S_FS)
 
@@ -304,7 +312,7 @@ def run_check(
 
     import pandas as pd
 
-    if not 1 <= bits <= 16:
+    if not 1 <= bits <= MAX_ADC_BITS:
         raise ParameterError("bits must be in 1..16")
     if vectors < 1:
         raise ParameterError("vectors must be >= 1")

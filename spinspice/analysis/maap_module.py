@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 
@@ -30,6 +31,10 @@ from spinspice.analysis.runner import Engine
 from spinspice.array_builder.maap import MaapDesign, calibration_job, draw_maap
 from spinspice.errors import ParameterError
 from spinspice.spintronic_cells.she_mtj import SheMtjVariation
+
+#: Fewest decoded points in a device's linear range for the straight-line fit: two fix the
+#: line, the third gives the residual; our choice.
+MIN_LINEAR_POINTS: Final = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +109,7 @@ def fit_device(cal: Calibration, s: np.ndarray, v_out: np.ndarray) -> tuple[floa
     """Gain, offset (unit products) and RMS residual of one device's swept output."""
     v_hat = cal.decode(v_out)
     m = (v_hat > 0.1 * cal.s_fs) & (v_hat < 0.9 * cal.s_fs)
-    if m.sum() < 3:
+    if m.sum() < MIN_LINEAR_POINTS:
         raise ParameterError("a simulated MAAP device has (almost) no linear range")
     a, b = np.polyfit(s[m], v_hat[m], 1)
     res = v_hat[m] - (a * s[m] + b)

@@ -1,6 +1,6 @@
 """Reader for ngspice raw files (binary and ascii; several plots per file; complex data).
 
-Format facts (ENGINEERING_NOTES §2): a file holds one or more plots, each a text header
+Format facts (docs/engineering_facts.md §2): a file holds one or more plots, each a text header
 (``Title:``, ``Date:``, since ngspice 44 ``Command:``, ``Plotname:``, ``Flags:``,
 ``No. Variables:``, ``No. Points:`` — possibly space-padded —, ``Variables:`` with one
 ``index name type`` line per variable) followed by ``Binary:`` (float64 little-endian,
@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 
@@ -33,6 +34,12 @@ _PLOT_KINDS = {
     "noise": ("noise",),
 }
 _BRANCH_RE = re.compile(r"^i\((.+)\)$")
+#: Fields of a ``Variables:`` header line: ``index name type`` (ngspice raw format,
+#: docs/engineering_facts.md §2).
+VARIABLE_LINE_FIELDS: Final = 3
+#: Fields of the first ascii line of a point: the point index, then the first value
+#: (ngspice raw format, docs/engineering_facts.md §2).
+ASCII_POINT_HEAD_FIELDS: Final = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +187,7 @@ def _read_plot(buf: bytes, pos: int, where: str, allow_truncated: bool) -> tuple
             break
         if in_vars:
             parts = stripped.split()
-            if len(parts) < 3 or not parts[0].isdigit():
+            if len(parts) < VARIABLE_LINE_FIELDS or not parts[0].isdigit():
                 raise ResultParseError(f"{where}: malformed variable line {line!r}")
             variables.append(RawVariable(int(parts[0]), parts[1].lower(), parts[2].lower()))
             continue
@@ -259,7 +266,7 @@ def _ascii_values(
                     break
                 i += 1
                 continue
-            if len(first) != 2 or not first[0].isdigit():
+            if len(first) != ASCII_POINT_HEAD_FIELDS or not first[0].isdigit():
                 break  # next plot's header or garbage
             fields = [first[1]] + [lines[i + k].strip() for k in range(1, n_vars)]
             for j, text in enumerate(fields):

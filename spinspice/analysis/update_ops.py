@@ -23,7 +23,7 @@ from spinspice.array_builder.synapse_4t2r import Synapse4T2RDesign, TernaryWeigh
 from spinspice.array_builder.update_4t2r import UpdatePlan, UpdatePulse, update_circuit, update_job
 from spinspice.errors import ParameterError
 from spinspice.netlists import mtj_model
-from spinspice.spintronic_cells.fit import MIDPOINT_DELAY, BehaviouralFit
+from spinspice.spintronic_cells.fit import MIDPOINT_DELAY, STATE_MIDPOINT, BehaviouralFit
 
 _LABELS = {(s1, s2): w.value for w in TernaryWeight for (s1, s2) in [w.mtj_states]}
 
@@ -97,8 +97,8 @@ def measure_update(plan: UpdatePlan, fit: BehaviouralFit, sim: SimResult) -> Upd
         for n in range(n_cols):
             for j in range(2):
                 s = tran[_state_vector(plan, m, n, j + 1)]
-                start[m, n, j] = s[0] > 0.5
-                end[m, n, j] = s[-1] > 0.5
+                start[m, n, j] = s[0] > STATE_MIDPOINT
+                end[m, n, j] = s[-1] > STATE_MIDPOINT
                 width = plan.widths_s[m, n, j]
                 if width <= 0:
                     continue

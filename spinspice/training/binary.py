@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -63,6 +63,9 @@ __all__ = [
 
 F64 = NDArray[np.float64]
 BinaryVariant = Literal["mtj-1t1r", "mtj-1r-2phase", "mtj-1r-4phase"]
+#: Probability that an MTJ starts in P (else AP); our choice (unbiased random start).
+P_START_PROBABILITY: Final = 0.5
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WriteMapping:
@@ -410,7 +413,9 @@ class BinaryCrossbarTrainer:
         self.r_ap = r_ap_ohm
         self.map_ap_p = WriteMapping.seed002("AP->P")
         self.map_p_ap = WriteMapping.seed002("P->AP")
-        self.states: list[NDArray[np.bool_]] = [rng.random(s) < 0.5 for s in shapes]  # True = P
+        self.states: list[NDArray[np.bool_]] = [  # True = P
+            rng.random(s) < P_START_PROBABILITY for s in shapes
+        ]
         var = variation or DeviceVariation()
         self.r_scale: list[F64 | None] = [
             var.draw(s, salt=100 + i)[0] if var.r_rsd > 0 else None for i, s in enumerate(shapes)

@@ -43,6 +43,17 @@ __all__ = [
 
 #: Names accepted by :func:`load_dataset`.
 DATASETS: Final = ("digits", "wbcd", "mnist")
+#: Axes of a feature matrix: (n_samples, n_features).
+FEATURES_NDIM: Final = 2
+#: Fewest classes of a classification data set.
+MIN_CLASSES: Final = 2
+#: Bytes of the IDX magic number: two zero bytes, the type code, the number of dimensions
+#: (LeCun's MNIST page).
+IDX_MAGIC_BYTES: Final = 4
+#: Most dimensions an IDX file can hold: the count is one byte (LeCun's MNIST page).
+IDX_MAX_NDIM: Final = 255
+#: Axes of an MNIST image array: (n, height, width).
+IMAGES_NDIM: Final = 3
 
 #: IDX type byte → big-endian numpy dtype (the format described on LeCun's MNIST page).
 _IDX_DTYPES: Final[dict[int, str]] = {
@@ -94,13 +105,13 @@ class Dataset:
     split: str = field(default="")
 
     def __post_init__(self) -> None:
-        if self.x_train.ndim != 2 or self.x_test.ndim != 2:
+        if self.x_train.ndim != FEATURES_NDIM or self.x_test.ndim != FEATURES_NDIM:
             raise ParameterError("Dataset features must be 2-D (n_samples, n_features)")
         if self.x_train.shape[1] != self.x_test.shape[1]:
             raise ParameterError("train and test feature counts differ")
         if len(self.x_train) != len(self.y_train) or len(self.x_test) != len(self.y_test):
             raise ParameterError("feature and label counts differ")
-        if self.n_classes < 2:
+        if self.n_classes < MIN_CLASSES:
             raise ParameterError(f"n_classes must be >= 2, got {self.n_classes}")
 
     @property
@@ -227,7 +238,7 @@ def read_idx(path: str | Path) -> NDArray[np.generic]:
     if not p.is_file():
         raise ParameterError(f"IDX file not found: {p}")
     data = _open_bytes(p)
-    if len(data) < 4:
+    if len(data) < IDX_MAGIC_BYTES:
         raise ParameterError(f"{p}: too short for an IDX header ({len(data)} bytes)")
     if data[0] != 0 or data[1] != 0:
         raise ParameterError(
@@ -268,7 +279,7 @@ def write_idx(path: str | Path, array: NDArray[np.generic], *, compress: bool = 
     arr = np.asarray(array)
     if arr.dtype.name not in _IDX_CODES:
         raise ParameterError(f"IDX cannot store dtype {arr.dtype}")
-    if arr.ndim == 0 or arr.ndim > 255:
+    if arr.ndim == 0 or arr.ndim > IDX_MAX_NDIM:
         raise ParameterError("IDX needs 1..255 dimensions")
     header = bytes([0, 0, _IDX_CODES[arr.dtype.name], arr.ndim])
     header += struct.pack(f">{arr.ndim}I", *arr.shape)
@@ -308,7 +319,7 @@ def load_mnist(directory: str | Path) -> Dataset:
         parts[key] = read_idx(_find_idx(d, stem))
     for x_key, y_key in (("xtr", "ytr"), ("xte", "yte")):
         x, y = parts[x_key], parts[y_key]
-        if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
+        if x.ndim != IMAGES_NDIM or y.ndim != 1 or len(x) != len(y):
             raise ParameterError(
                 f"MNIST images {x.shape} and labels {y.shape} do not match (want (n,h,w), (n,))"
             )

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -50,6 +50,8 @@ __all__ = [
 F32 = NDArray[np.float32]
 F64 = NDArray[np.float64]
 Activation = Literal["ternary", "tanh"]
+#: Length of an image input shape: (channels, height, width).
+IMAGE_SHAPE_LEN: Final = 3
 
 
 # --------------------------------------------------------------------------- specs
@@ -131,7 +133,7 @@ def parse_net(
     else:
         input_shape = (n_features,)
     layers: list[LayerSpec] = []
-    h = input_shape[1] if len(input_shape) == 3 else 0
+    h = input_shape[1] if len(input_shape) == IMAGE_SHAPE_LEN else 0
     seen_fc = False
     for kind, n, k in parsed:
         if kind == "conv":

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -34,12 +34,23 @@ from numpy.lib.stride_tricks import sliding_window_view
 from spinspice.analysis.maap_energy import OpCounts
 from spinspice.analysis.maap_module import MaapStats
 from spinspice.errors import ParameterError
+from spinspice.training.data import MIN_CLASSES
 
 if TYPE_CHECKING:
     import pandas as pd
 
 KERNEL = 3
 POOL = 2
+#: Smallest image side: its KERNEL×KERNEL valid convolution (2×2) still pools once.
+MIN_IMAGE_SIDE: Final = 4
+#: Largest image side, most filters and most classes of a CnnSpec; our choice (bounds for
+#: input validation: the seed 003 study uses MNIST, 28×28 images and 10 classes).
+MAX_IMAGE_SIDE: Final = 64
+MAX_FILTERS: Final = 256
+MAX_CLASSES: Final = 100
+#: Precision at and above which weights and activations are left unquantised, bits; our choice
+#: (24 bits is float32's significand: steps finer than single precision).
+FULL_PRECISION_BITS: Final = 24
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,11 +62,11 @@ class CnnSpec:
     classes: int = 10
 
     def __post_init__(self) -> None:
-        if not 4 <= self.image <= 64 or (self.image - KERNEL + 1) % POOL:
+        if not MIN_IMAGE_SIDE <= self.image <= MAX_IMAGE_SIDE or (self.image - KERNEL + 1) % POOL:
             raise ParameterError("image side must be 4..64 with an even conv output")
-        if not 1 <= self.filters <= 256:
+        if not 1 <= self.filters <= MAX_FILTERS:
             raise ParameterError("filters must be in 1..256")
-        if not 2 <= self.classes <= 100:
+        if not MIN_CLASSES <= self.classes <= MAX_CLASSES:
             raise ParameterError("classes must be in 2..100")
 
     @property
@@ -233,7 +244,7 @@ def float_accuracy(w: CnnWeights, x: np.ndarray, y: np.ndarray) -> float:
 
 
 def _quant_signed(w: np.ndarray, bits: int) -> np.ndarray:
-    if bits >= 24:
+    if bits >= FULL_PRECISION_BITS:
         return w
     levels = 2 ** (bits - 1) - 1
     scale = float(np.max(np.abs(w))) or 1.0
@@ -245,7 +256,7 @@ def _quant_signed(w: np.ndarray, bits: int) -> np.ndarray:
 
 
 def _quant_unsigned(x: np.ndarray, bits: int, full: float) -> np.ndarray:
-    if bits >= 24:
+    if bits >= FULL_PRECISION_BITS:
         clipped: np.ndarray = np.clip(x, 0.0, full)
         return clipped
     levels = 2**bits - 1

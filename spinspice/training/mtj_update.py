@@ -52,7 +52,7 @@ Review notes (deviations from the seed's prose, kept on purpose):
 * P_sw(T_up) of the default device at V_up = 1 V, T_up = 2 ns is ≈ 0.24 with the
   ``analytic`` model (0.63/0.91 with eq. 16 as printed), not ≈ 1 as §4.1 assumes. We do not
   tune the device to hide this; the summary reports P_sw(T_up) and ``--t-up``/``--v-up``
-  calibrate it (ENGINEERING_NOTES §5).
+  calibrate it (docs/engineering_facts.md §5).
 
 Leakage (seed 001 §4.4.2, last sentence): in a synapse updated with κ = 0, the MTJ that
 receives no pulse may switch R_on → R_off through leakage currents; we flip it with
@@ -69,7 +69,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Final, Literal, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -103,6 +103,13 @@ ModelName = Literal["analytic", "analytic-hc", "thermal", "precessional"]
 
 #: Device preset used when none is named (seed 001 Table 3, device C).
 DEFAULT_PRESET = "seed001-device-c"
+#: Fewest pulse widths of a switching table: interpolation needs two points.
+MIN_TABLE_WIDTHS: Final = 2
+#: Switching directions (AP→P, P→AP): at most one switching table each.
+N_DIRECTIONS: Final = 2
+#: Probability that a zero weight starts as 0w (both MTJs on) rather than 0s; our choice
+#: (unbiased).
+ZERO_W_PROBABILITY: Final = 0.5
 
 
 def _check_direction(direction: str) -> Direction:
@@ -334,7 +341,7 @@ class TableSwitching:
 
     def __post_init__(self) -> None:
         w = np.asarray(self.widths_s, dtype=np.float64)
-        if w.ndim != 1 or len(w) < 2 or np.any(np.diff(w) <= 0) or w[0] < 0:
+        if w.ndim != 1 or len(w) < MIN_TABLE_WIDTHS or np.any(np.diff(w) <= 0) or w[0] < 0:
             raise ParameterError("TableSwitching.widths_s must be >= 2 increasing widths >= 0")
         for name in ("psw_ap_to_p", "psw_p_to_ap"):
             p = getattr(self, name)
@@ -358,7 +365,7 @@ class TableSwitching:
         table it serves both directions. The voltage is the ``voltage_V`` column, else the
         argument.
         """
-        if not 1 <= len(paths) <= 2:
+        if not 1 <= len(paths) <= N_DIRECTIONS:
             raise ParameterError("give one or two switching tables (one per direction)")
         tables = [_read_psw_csv(p) for p in paths]
         volts = {t[3] for t in tables if not math.isnan(t[3])}
@@ -377,7 +384,7 @@ class TableSwitching:
             if key in by_dir:
                 raise ParameterError(f"two switching tables for {key}")
             by_dir[key] = (w, p)
-        if len(tables) == 2 and "both" in by_dir:
+        if len(tables) == N_DIRECTIONS and "both" in by_dir:
             raise ParameterError("with two tables each needs a from_state column (AP, P)")
         if "both" in by_dir:
             w, p = by_dir["both"]
@@ -537,7 +544,7 @@ class MTJGxnorUpdater:
         w = np.asarray(weights)
         if np.any(~np.isin(w, (-1.0, 0.0, 1.0))):
             raise ParameterError("initial MTJ weights must be ternary (-1, 0, +1)")
-        zero_w = rng.random(w.shape) < 0.5
+        zero_w = rng.random(w.shape) < ZERO_W_PROBABILITY
         r1 = (w > 0) | ((w == 0) & zero_w)
         r2 = (w < 0) | ((w == 0) & zero_w)
         arr = _MTJArray(r1_on=r1, r2_on=r2)

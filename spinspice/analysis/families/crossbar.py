@@ -15,7 +15,7 @@ of ngspice's (both solve the same linear description).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
+from typing import Final, cast
 
 import numpy as np
 
@@ -44,6 +44,11 @@ from spinspice.spintronic_cells.fit import BehaviouralFit
 GOLDEN_RTOL = 1e-9
 #: Replicas of the small crossbar in an exported update transient.
 TRANSIENT_REPLICAS = 2
+#: A final MTJ state node s below this has latched P and one above LATCHED_AP_MIN has latched
+#: AP (s: 0 = P, 1 = AP), dimensionless; our choice: the double-well latch settles s to 0 or 1
+#: (docs/engineering_facts.md §4), so a state still 5 % away at the end has not latched.
+LATCHED_P_MAX: Final = 0.05
+LATCHED_AP_MIN: Final = 0.95
 
 
 def _make_design(architecture: Architecture) -> object:
@@ -115,7 +120,7 @@ def _check_golden(
         finals = np.array([float(tran[v][-1]) for v in states])
         if not states:
             return ["the transient saved no MTJ state"]
-        latched = (finals < 0.05) | (finals > 0.95)
+        latched = (finals < LATCHED_P_MAX) | (finals > LATCHED_AP_MIN)
         return [] if latched.all() else [f"{int((~latched).sum())} MTJ states not latched"]
     problems = []
     for net, res in zip(_networks(design, operation, seed), results, strict=True):

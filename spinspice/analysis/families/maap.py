@@ -23,15 +23,21 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
-from spinspice.analysis.maap import S_FS, Calibration, random_products
+from spinspice.analysis.maap import MONOTONE_TOL_V, S_FS, Calibration, random_products
 from spinspice.analysis.maap_energy import measure_op_energy
 from spinspice.analysis.registry import DesignSpec, Family, register
 from spinspice.analysis.runner import Engine, SimResult
-from spinspice.array_builder.maap import MaapDesign, calibration_job, maap_job, sample_times
+from spinspice.array_builder.maap import (
+    MAX_SET_SIDE,
+    MaapDesign,
+    calibration_job,
+    maap_job,
+    sample_times,
+)
 from spinspice.errors import ParameterError
 from spinspice.netlists.job import Job
 from spinspice.netlists.mtj_model import MTJModelKind
@@ -43,6 +49,9 @@ CHECK_VECTORS = 8
 CHECK_BITS = 4
 #: Largest decoded error the golden check accepts, LSB.
 CHECK_MAX_LSB = 1.5
+#: Least output rise from 0 to FS of a working calibration transfer, V; our choice (a dead or
+#: saturated set rises far less).
+MIN_RISE_V: Final = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +65,7 @@ class MaapSetDesign:
 
     def __post_init__(self) -> None:
         for what, v in (("windows (rows)", self.rows), ("inputs (cols)", self.cols)):
-            if not 1 <= v <= 64:
+            if not 1 <= v <= MAX_SET_SIDE:
                 raise ParameterError(f"MAAP {what} must be in 1..64, got {v}")
 
 
@@ -96,10 +105,10 @@ def check_golden(
     cal = _calibration(design, results[0])
     pos = cal.s >= 0
     problems = []
-    if np.any(np.diff(cal.v_out_V[pos]) < -1e-4):
+    if np.any(np.diff(cal.v_out_V[pos]) < -MONOTONE_TOL_V):
         problems.append("the MAAP transfer is not monotone over [0, FS]")
     rise = float(np.interp(S_FS, cal.s, cal.v_out_V) - np.interp(0.0, cal.s, cal.v_out_V))
-    if not rise > 0.2:
+    if not rise > MIN_RISE_V:
         problems.append(f"the output rises only {rise:.3f} V from 0 to FS")
     elif np.ptp(cal.v_out_V[~pos]) > 0.1 * rise:
         problems.append("the ReLU floor is not flat below zero")

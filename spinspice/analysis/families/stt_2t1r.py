@@ -12,13 +12,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from spinspice.analysis.array_2t1r_ops import (
+    PROGRESS_TOLERANCE,
     measure_2t1r_read,
     measure_2t1r_update,
     measure_cell_read,
     run_2t1r_op,
 )
 from spinspice.analysis.array_ops import plot_waveforms
-from spinspice.analysis.corners import OPERATIONS
+from spinspice.analysis.corners import DECODE_LSB, OPERATIONS
 from spinspice.analysis.corners_2t1r import check_corners_2t1r
 from spinspice.analysis.energy import energy_row_2t1r
 from spinspice.analysis.registry import DesignSpec, Family, register
@@ -37,8 +38,6 @@ from spinspice.netlists.job import Job
 from spinspice.netlists.mtj_model import MTJModelKind
 from spinspice.spintronic_cells.fit import BehaviouralFit
 
-#: |error| below which a read decodes, in units of one synapse current.
-DECODE_LSB = 0.5
 #: Pulse width of the exported update, s.
 UPDATE_WIDTH_S = 1e-9
 
@@ -100,9 +99,10 @@ def check_golden(
     problems = []
     if np.any(up.wrong_direction):
         problems.append("an MTJ switched that was not pulsed towards the other state")
-    if np.any(up.switched != (up.progress >= 1.0)) and np.any(np.abs(up.progress - 1) > 0.02):
+    off_edge = np.abs(up.progress - 1) > PROGRESS_TOLERANCE
+    if np.any(up.switched != (up.progress >= 1.0)) and np.any(off_edge):
         bad = up.switched != (up.progress >= 1.0)
-        if np.any(bad & (np.abs(up.progress - 1) > 0.02)):
+        if np.any(bad & off_edge):
             problems.append("switching disagrees with the fitted law's switching integral")
     return problems
 
