@@ -329,3 +329,21 @@ def test_dc_sweep_of_a_bsim4_inverter_agrees(vacask: VacaskEngine) -> None:
     assert np.max(np.abs(a["v(out)"] - b["v(out)"])) < 1e-5  # measured 4.5e-7 V
     i_peak = np.max(np.abs(a["i(vdd)"]))
     assert np.max(np.abs(a["i(vdd)"] - b["i(vdd)"])) < 1e-6 * i_peak  # measured 5.7e-9
+
+
+def test_circuit_temperature_reaches_vacask(vacask: VacaskEngine) -> None:
+    """The BSIM4 cell at 85 degC: both engines agree, and differ from 27 degC."""
+    from spinspice.analysis.runner import AtTemperature
+
+    (job,) = regen.golden_jobs("4t2r", "gxnor")
+    hot_ng = AtTemperature(NgspiceSubprocess(), 85.0).run([job])[0]
+    hot_vc = AtTemperature(vacask, 85.0).run([job])[0]
+    cold_vc = vacask.run_job(job)
+    names_ = [n for n in hot_ng.plot("op").names() if n.startswith("i(vout")]
+    a = np.array([hot_ng.vector(n)[0] for n in names_])
+    b = np.array([hot_vc.vector(n)[0] for n in names_])
+    c = np.array([cold_vc.vector(n)[0] for n in names_])
+    big = np.abs(a) > 1e-6
+    assert big.sum() >= 4
+    np.testing.assert_allclose(b[big], a[big], rtol=SETTLED_REL)
+    assert np.max(np.abs(c[big] - b[big]) / np.abs(b[big])) > 1e-3  # temperature matters
