@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -51,6 +51,8 @@ PSW_AGREEMENT_Z = 3.0
 TRAINING_CHANCE_FACTOR = 2.0
 #: Classes of the bundled datasets (chance accuracy = 1 / classes).
 N_CLASSES = {"digits": 10, "wbcd": 2}
+#: Models a P_sw check compares: the SPICE instances and the LLG Monte Carlo.
+PSW_MODELS_COMPARED: Final = 2
 
 
 def _jsonable(v: Any) -> Any:
@@ -316,7 +318,7 @@ def _psw(job: dict[str, Any], engine: Any) -> dict[str, Any]:
         )
     df = pd.concat(list(frames.values()), ignore_index=True)
     verdicts, metrics = [], []
-    if len(frames) == 2:
+    if len(frames) == PSW_MODELS_COMPARED:
         a, b = frames["spice"], frames["llg"]
         na, nb = p["spice_instances"], p["mc_trials"]
         pa, pb = a["psw"].to_numpy(), b["psw"].to_numpy()
