@@ -423,20 +423,19 @@ def run_dw_training(
 
 
 def loop_train(
-    config: Any, dataset: Dataset, spec: Any, progress: Any
+    config: Any, dataset: Dataset, spec: Any, progress: Any, record: Any
 ) -> tuple[list[Any], list[NDArray[np.float32]], dict[str, Any]]:
     """Adapter for :func:`spinspice.training.loop.train` (``synapse`` dw-btnn / dw-rlnn):
-    epoch records whose ``test_acc`` is the hardware accuracy, the quantised weights, and
-    the DW summary entries (ideal accuracy, area, energy per inference)."""
-    from spinspice.training.loop import EpochRecord
-
+    epoch records (built with ``record``, the loop's ``EpochRecord``) whose ``test_acc`` is
+    the hardware accuracy, the quantised weights, and the DW summary entries (ideal
+    accuracy, area, energy per inference)."""
     n_hidden = spec.layers[0].n_out
     t_last = [time.perf_counter()]
     records: list[Any] = []
 
     def on_epoch(ep: int, total: int, rec: dict[str, float]) -> None:
         now = time.perf_counter()
-        er = EpochRecord(
+        er = record(
             epoch=ep,
             train_loss=rec["train_loss"],
             train_acc=rec["train_acc"],

@@ -615,7 +615,7 @@ def train(
     if config.synapse in _DW:
         from spinspice.training.dw_nets import loop_train
 
-        records, weights, extra = loop_train(config, dataset, spec, progress)
+        records, weights, extra = loop_train(config, dataset, spec, progress, EpochRecord)
     elif config.synapse in _BINARY:
         records, weights, extra = _train_binary(config, dataset, spec, rng, progress)
     else:
