@@ -291,3 +291,19 @@ def test_a_twin_out_of_step_with_its_template_is_refused(
     )
     with pytest.raises(NetlistError, match="out of step"):
         write_vacask(make_job(c, key="t/t"))
+
+
+def test_netlist_vacask_dialect_refuses_a_user_library_in_one_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from spinspice.cli import cli
+
+    user = tmp_path / "foundry.lib"
+    user.write_text(default_library_path().read_text().replace("vth0=0.250", "vth0=0.300"))
+    out = tmp_path / "x"
+    res = CliRunner().invoke(cli, ["netlist", "--cell", "4t2r", "--op", "ff", "--rows", "2",
+                                   "--cols", "2", "--models", str(user), "--corner", "tt",
+                                   "--dialect", "vacask", "-o", str(out)])
+    assert res.exit_code == 2
+    assert "cannot be used with VACASK" in res.output and "OSDI" in res.output
+    assert not out.exists()
