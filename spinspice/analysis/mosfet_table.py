@@ -162,6 +162,8 @@ class DeviceKey:
             h.update(f"\0lib\0{lib.section}".encode())
             for p in library_closure(lib.path):
                 h.update(f"\0{p.name}\0{sha256_file(p)}".encode())
+            for p in lib.osdi:  # compiled Verilog-A devices of the library
+                h.update(f"\0osdi\0{p.name}\0{sha256_file(p)}".encode())
         desc = {
             "model": self.model.lower(),
             "element": self.element,

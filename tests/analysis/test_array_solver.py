@@ -281,3 +281,21 @@ def test_near_ideal_drivers_keep_full_accuracy(private_cache: Path) -> None:
     assert np.max(np.abs(i_b - i_a)) <= 1e-7 * np.max(np.abs(i_a))
     lsb = 0.5 * (1 / syn.r_on_ohm - 1 / syn.r_off_ohm) * 0.1
     _agreement(stiff, outs, lsb)
+
+
+@pytest.mark.ngspice
+def test_open_pdk_osdi_mosfets_agree_with_ngspice(private_cache: Path) -> None:
+    """Subcircuit-wrapped OSDI (Verilog-A) MOSFETs of an open-PDK-style library."""
+    from spinspice.array_builder.array_4t2r import Array4T2RDesign, array_circuit, random_weights
+    from spinspice.array_builder.synapse_4t2r import Synapse4T2RDesign
+    from spinspice.netlists.technology import load_technology
+
+    config = Path(__file__).parents[1] / "netlists" / "open_pdk" / "technology.toml"
+    tech = load_technology(config)
+    assert tech.element == "X" and tech.osdi
+    syn = Synapse4T2RDesign(technology=tech)
+    design = Array4T2RDesign(synapse=syn, rows=8, cols=8)
+    x = np.random.default_rng(3).integers(-1, 2, 8)
+    circuit = array_circuit(design, random_weights(8, 8, 3), "ff", x)
+    lsb = 0.5 * (1 / syn.r_on_ohm - 1 / syn.r_off_ohm) * 0.1
+    _agreement(circuit, [f"i(vout_{m})" for m in range(1, 9)], lsb)
