@@ -14,7 +14,9 @@ run (through the caller's engine) gives the whole (V_BS, V_GS, V_DS) grid of
 * I_D, the current *into* the drain terminal, A, and
 * I_B, the current *into* the bulk terminal (junction leakage), A;
 
-the gate current is taken as zero (BSIM4 with ``igcmod = igbmod = 0``, as in the bundled
+works for any library the circuit loads (bundled cards, a user's ``--models``, ``X``-wrapped
+subcircuits, OSDI devices of :attr:`LibraryRef.osdi` — the job carries them); the gate
+current is taken as zero (BSIM4 with ``igcmod = igbmod = 0``, as in the bundled
 cards; a library with gate tunnelling would be mis-modelled and is not detected).
 
 Interpolant (:class:`MosfetTable`)
@@ -41,7 +43,7 @@ Cache
 -----
 ``$XDG_CACHE_HOME/spinspice/mosfet`` (default ``~/.cache/spinspice/mosfet``), created with
 mode 0700; one ``.npz`` per device, named by the SHA-256 of: the content of every model
-file (the library closure), the corner, model name, element kind, W, L, temperature, the
+file (the library closure) and OSDI file, the corner, model name, element kind, W, L, temperature, the
 grid and the table format version. A changed library therefore never hits a stale entry.
 Entries are written atomically.
 """
