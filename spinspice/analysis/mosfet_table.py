@@ -44,8 +44,8 @@ Cache
 ``$XDG_CACHE_HOME/spinspice/mosfet`` (default ``~/.cache/spinspice/mosfet``), created with
 mode 0700; one ``.npz`` per device, named by the SHA-256 of: the content of every model
 file (the library closure) and OSDI file, the corner, model name, element kind, W, L,
-temperature, the grid and the table format version. A changed library therefore never hits a stale entry.
-Entries are written atomically.
+temperature, the grid and the table format version. A changed library therefore never
+hits a stale entry. Entries are written atomically.
 """
 
 from __future__ import annotations
