@@ -3,8 +3,10 @@
 :func:`run_crosscheck` runs each job in both engines and :func:`agreement_rows` compares
 every vector both saved:
 
-* ``settled`` rows: the value at the end of the analysis (a transient's last time point,
-  the operating point), ``rel_diff = |a − b| / max(|a|, |b|, floor)``;
+* ``settled`` rows: the value at the end of the analysis (the operating point, the last
+  sweep point, a transient's last time point if the vector changed by at most 1e-6 over
+  the last 10 % of the run — :func:`has_settled`; otherwise the row is ``end``: a point on
+  a waveform still moving), ``rel_diff = |a − b| / max(|a|, |b|, floor)``;
 * ``waveform`` rows (transients): both waveforms on the union of their time points; the
   row shows the time and values of the largest pointwise difference, and ``rel_diff`` is
   the integral norm :func:`waveform_difference` (∫|a − b| dt / ∫|a| dt);
@@ -32,6 +34,8 @@ from spinspice.netlists.job import Job
 #: Columns of ``spinspice crosscheck --csv`` (a public contract).
 COLUMNS = ("quantity", "time_s", "ngspice", "vacask", "rel_diff")
 CURRENT_FLOOR_A = 1e-12
+#: Largest relative change over the last 10 % of a transient for its end to be "settled".
+SETTLED_REL = 1e-6
 VOLTAGE_FLOOR_V = 1e-9
 
 
@@ -103,6 +107,13 @@ def waveform_difference(t: np.ndarray, a: np.ndarray, b: np.ndarray, floor: floa
     return num / den
 
 
+def has_settled(t: np.ndarray, x: np.ndarray, floor: float, rel: float = SETTLED_REL) -> bool:
+    """True if ``x`` changed by at most ``rel`` (relative, ``floor`` absolute) over the last
+    10 % of the run: its end value is a settled value, not a point on a moving waveform."""
+    before = float(np.interp(t[0] + 0.9 * (t[-1] - t[0]), t, x))
+    return abs(float(x[-1]) - before) <= rel * max(abs(float(x[-1])), floor)
+
+
 def is_state_vector(name: str) -> bool:
     """True for an MTJ state node (behavioural ``….s`` or OSDI ``…#s``)."""
     return name.startswith("v(") and (name.endswith(".s)") or name.endswith("#s)"))
@@ -129,7 +140,7 @@ def _plot_kind(plot: RawPlot) -> str:
 
 def agreement_rows(job: Job, a: SimResult, b: SimResult) -> list[AgreementRow]:
     """Compare every vector both results hold (module docstring); quantities are
-    ``<job key>:<settled|waveform|switch>:<vector>``."""
+    ``<job key>:<settled|end|waveform|sweep|switch>:<vector>``."""
     rows: list[AgreementRow] = []
     for pa in a.plots:
         kind = _plot_kind(pa)
@@ -144,7 +155,8 @@ def agreement_rows(job: Job, a: SimResult, b: SimResult) -> list[AgreementRow]:
             xb = np.asarray(pb[name], dtype=float)
             floor = _floor(name)
             t_end = float(pa.scale[-1]) if kind == "tran" else 0.0
-            rows.append(AgreementRow(f"{job.key}:settled:{name}", t_end, float(xa[-1]),
+            label = "settled" if kind != "tran" or has_settled(pa.scale, xa, floor) else "end"
+            rows.append(AgreementRow(f"{job.key}:{label}:{name}", t_end, float(xa[-1]),
                                      float(xb[-1]), rel_diff(float(xa[-1]), float(xb[-1]), floor)))
             if kind == "dc":
                 k = int(np.argmax(np.abs(xa - xb)))
@@ -196,13 +208,14 @@ def crosscheck_rows(check: Crosscheck) -> list[AgreementRow]:
 def signal_rows(rows: Sequence[AgreementRow], kind: str = "settled",
                 fraction: float = 1e-3, min_A: float = 1e-9) -> list[AgreementRow]:
     """The ``kind`` rows of currents that carry signal: |I| at least ``fraction`` of the
-    largest settled current of the same job and at least ``min_A`` (leakage and residual
+    largest end-of-run current of the same job and at least ``min_A`` (leakage and residual
     charging currents, femto- to pico-amperes in our decks, are left out)."""
     largest: dict[str, float] = {}
     for r in rows:
-        key, _, rest = r.quantity.rpartition(":settled:")
-        if key and rest.startswith("i("):
-            largest[key] = max(largest.get(key, 0.0), abs(r.ngspice))
+        for tag in (":settled:", ":end:"):
+            key, _, rest = r.quantity.rpartition(tag)
+            if key and rest.startswith("i("):
+                largest[key] = max(largest.get(key, 0.0), abs(r.ngspice))
     out = []
     for r in rows:
         key, sep, rest = r.quantity.rpartition(f":{kind}:")
