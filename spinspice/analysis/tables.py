@@ -41,6 +41,15 @@ def check_output_target(target: Path | str) -> None:
     """
     import stat
 
+    link = Path(target)
+    for _ in range(40):  # every hop of a symlink chain: /proc/self/fd/1 is one itself
+        if not link.is_symlink():
+            break
+        nxt = Path(os.readlink(link))
+        link = nxt if nxt.is_absolute() else link.parent / nxt
+        real = os.path.abspath(link)
+        if real.startswith(("/proc/", "/dev/", "/sys/")) or real in ("/proc", "/dev", "/sys"):
+            raise ParameterError(f"output {target} is a link to {real}; give a regular file name")
     try:
         st = os.stat(target)
     except FileNotFoundError:

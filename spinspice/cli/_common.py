@@ -117,14 +117,15 @@ def handle_errors(func: F) -> F:
 PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg")
 
 
-def _param_name_of(path: Path) -> str:
+def _param_names_of(path: Path) -> list[str]:
     ctx = click.get_current_context(silent=True)
     if ctx is None:
-        return ""
-    for name, value in ctx.params.items():
-        if value is not None and isinstance(value, str | Path) and str(value) == str(path):
-            return name
-    return ""
+        return []
+    return [
+        name
+        for name, value in ctx.params.items()
+        if value is not None and isinstance(value, str | Path) and str(value) == str(path)
+    ]
 
 
 def _prepare_output(path: Path | None) -> Path | None:
@@ -140,7 +141,11 @@ def _prepare_output(path: Path | None) -> Path | None:
     from spinspice.analysis.tables import check_output_target
 
     path = Path(path)
-    name = _param_name_of(path)
+    names = _param_names_of(path)
+    if len(names) > 1:
+        given = " and ".join("--" + n.removesuffix("_path").replace("_", "-") for n in names)
+        raise ParameterError(f"{path} is given for two outputs ({given}); give each its own file")
+    name = names[0] if names else ""
     is_plot = "plot" in name or name in ("figure", "png")
     if str(path) == "-":
         if is_plot:
@@ -156,11 +161,8 @@ def _prepare_output(path: Path | None) -> Path | None:
     if ctx is not None:
         seen: dict[str, str] = ctx.meta.setdefault("spinspice.outputs", {})
         key = os.path.realpath(path)
-        if key in seen and seen[key] != name:
-            raise ParameterError(
-                f"{path} is given for two outputs (--{seen[key].replace('_path', '')} and "
-                f"--{name.replace('_path', '')}); give each its own file"
-            )
+        if key in seen:
+            raise ParameterError(f"{path} is given for two outputs; give each its own file")
         seen[key] = name
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -266,10 +268,11 @@ class SpinspiceGroup(click.Group):
         import signal
         import threading
 
+        previous: Any = None
         if threading.current_thread() is threading.main_thread():
             # SIGTERM becomes SystemExit(143): cleanup (ngspice's process group, run
             # directories, temporary output files) runs instead of the process vanishing.
-            signal.signal(signal.SIGTERM, _exit_on_signal)
+            previous = signal.signal(signal.SIGTERM, _exit_on_signal)
         try:
             rv = parent.main(*args, standalone_mode=False, **kwargs)
         except click.exceptions.Exit as exc:
@@ -282,8 +285,11 @@ class SpinspiceGroup(click.Group):
         except click.ClickException as exc:
             _fail(exc.format_message().replace("\n", " "))
         except click.exceptions.Abort:
-            _console(stderr=True).print("aborted", markup=False)
+            _console(stderr=True).print("interrupted", markup=False)
             sys.exit(130)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
@@ -434,9 +440,9 @@ def fit_option(func: F) -> F:
 def load_device_fit(cell: str, fit_path: Path | None) -> Any:
     """The fit named by ``--fit``, else the family's default device."""
     from spinspice.analysis.families import get
-    from spinspice.spintronic_cells.fit import load_fit
+    from spinspice.spintronic_cells.fit_checks import load_checked_fit
 
-    return load_fit(fit_path) if fit_path is not None else get(cell).default_fit()
+    return load_checked_fit(fit_path) if fit_path is not None else get(cell).default_fit()
 
 
 def array_design(
