@@ -22,6 +22,7 @@ Usage::
     .venv/bin/python benchmarks/bench_array_solver.py --sizes 16 32 64 128 --fast-sizes 256 512
     .venv/bin/python benchmarks/bench_array_solver.py --family 2t1r --sizes 16 32 64 --tran-max 32
     .venv/bin/python benchmarks/bench_array_solver.py --sizes 128 --op-max 0 --tran-max 0 --cold
+    .venv/bin/python benchmarks/bench_array_solver.py --check-tables --corner tt
 """
 
 from __future__ import annotations
@@ -130,6 +131,34 @@ def compare(i_fast: np.ndarray, i_ref: np.ndarray, lsb: float) -> tuple[float, f
     return float(err.max() / lsb), float(np.max(err / np.maximum(np.abs(i_ref), lsb)))
 
 
+def check_tables(corner: str, points: int) -> None:
+    """Off-grid error of the MOSFET tables against ngspice ``.op`` in three regions."""
+    from spinspice.analysis.mosfet_table import DeviceKey, load_or_characterise, validate
+
+    ng = NgspiceSubprocess()
+    tech = MosfetTechnology.default(corner)
+    for model, w, sign in ((tech.nmos_model, tech.wn_m, 1), (tech.pmos_model, tech.wp_m, -1)):
+        key = DeviceKey(
+            libraries=(tech.library_ref(),), model=model, element="M", w_m=w, l_m=tech.l_m
+        )
+        t0 = time.perf_counter()
+        tab = load_or_characterise(key, ng)
+        print(f"{model} {corner}: table from {tab.source} in {time.perf_counter() - t0:.2f} s")
+        regions = {
+            "on (|V_GS| 0.85-1.15, |V_DS| <= 0.05)": ((0.85, 1.15), (-0.05, 0.05)),
+            "|V_GS| <= 1.2, |V_DS| <= 0.3": ((-1.2, 1.2), (-0.3, 0.3)),
+            "off (V_GS -1.2..-0.8 NMOS, mirrored PMOS)": ((-1.2, -0.8), (-0.3, 0.3)),
+        }
+        for name, (g0, d) in regions.items():
+            mirror = name.startswith(("on", "off"))
+            g = tuple(sorted((sign * g0[0], sign * g0[1]))) if mirror else g0
+            chk = validate(tab, ng, points=points, region=(g, d, (0.0, 0.0)))
+            print(
+                f"  {name}: max |dI| {chk.max_abs_err_A:.2e} A "
+                f"(max |I| {float(abs(chk.i_spice_A).max()):.2e} A)"
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--family", choices=("4t2r", "2t1r"), default="4t2r")
@@ -142,7 +171,13 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=1, help="input vectors per size (fast)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cold", action="store_true", help="also time a cold-cache run first")
+    ap.add_argument(
+        "--check-tables", action="store_true", help="only the MOSFET tables' off-grid error"
+    )
     args = ap.parse_args()
+    if args.check_tables:
+        check_tables(args.corner, 400)
+        return
     ng = NgspiceSubprocess()
     fam, op, corner = args.family, args.operation, args.corner
     if args.cold:
