@@ -97,10 +97,10 @@ def _osdi_check(workdir: Path, engine: Engine) -> Check:
     )
 
 
-def vacask_check() -> Check:
+def vacask_check(vacask: Engine, ngspice: Engine) -> Check:
     """VACASK: found, and proven by simulating a BSIM4 inverter (the bundled tt models,
-    translated by the VACASK writer) against the same job in ngspice when it is there."""
-    from spinspice.analysis.vacask_engine import VACASK_HINT, VacaskEngine, vacask_info
+    translated by the VACASK writer) on ``vacask`` against the same job on ``ngspice``."""
+    from spinspice.analysis.vacask_engine import VACASK_HINT, vacask_info
     from spinspice.netlists.circuit import Mosfet
     from spinspice.netlists.technology import MosfetTechnology
 
@@ -124,14 +124,12 @@ def vacask_check() -> Check:
     )
     job = make_job(circuit, key="doctor/vacask")
     try:
-        i_vc = float(run_one(VacaskEngine(), job).vector("i(vdd)")[0])
+        i_vc = float(run_one(vacask, job).vector("i(vdd)")[0])
     except SpinspiceError as exc:
         return Check("VACASK", False, str(exc).splitlines()[0], VACASK_HINT)
     detail = f"{info.path} ({info.version}): BSIM4 inverter I(vdd) = {-i_vc * 1e6:.3f} uA"
     try:
-        from spinspice.analysis.runner import NgspiceSubprocess
-
-        i_ng = float(run_one(NgspiceSubprocess(), job).vector("i(vdd)")[0])
+        i_ng = float(run_one(ngspice, job).vector("i(vdd)")[0])
     except SpinspiceError:
         return Check("VACASK", True, detail + " (ngspice not available to compare)")
     rel = abs(i_vc - i_ng) / max(abs(i_ng), 1e-15)
@@ -139,9 +137,9 @@ def vacask_check() -> Check:
                  "" if rel < 1e-6 else "VACASK and ngspice disagree; report it")
 
 
-def run_checks(engine: Engine) -> list[Check]:
-    """Run every check on ``engine`` (an ngspice one); never raises for a missing component
-    (it is reported instead)."""
+def run_checks(engine: Engine, vacask: Engine) -> list[Check]:
+    """Run every check on ``engine`` (an ngspice one) and ``vacask`` (the second simulator);
+    never raises for a missing component (it is reported instead)."""
     checks: list[Check] = [Check("Python", True, platform.python_version())]
     try:
         info = ngspice_info()
@@ -163,7 +161,7 @@ def run_checks(engine: Engine) -> list[Check]:
             checks.append(_osdi_check(Path(tmp), engine))
     except SpinspiceError as exc:
         checks.append(Check("ngspice", False, str(exc).split(";")[0], INSTALL_HINT))
-    checks.append(vacask_check())
+    checks.append(vacask_check(vacask, engine))
     try:
         checks.append(Check("Verilog-A compiler", True, f"{find_openvaf()} ({openvaf_version()})"))
     except SpinspiceError:

@@ -26,8 +26,9 @@ def doctor() -> None:
 
     from spinspice.analysis.environment import run_checks
     from spinspice.analysis.runner import NgspiceOptions, NgspiceSubprocess
+    from spinspice.analysis.vacask_engine import VacaskEngine
 
-    checks = run_checks(NgspiceSubprocess(NgspiceOptions(timeout_s=60)))
+    checks = run_checks(NgspiceSubprocess(NgspiceOptions(timeout_s=60)), VacaskEngine())
     table = Table(title=f"spinspice {__version__} environment")
     table.add_column("component")
     table.add_column("status")
