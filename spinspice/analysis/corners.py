@@ -21,8 +21,11 @@ nonzero weight so that the sign is meaningful):
   current.
 
 ``read_disturb_p`` is the fitted law's switching probability for the largest read current
-an MTJ can carry, V_rd/R_on for T_rd (0 below the fitted critical current; the thermal
-hops of the Monte Carlo are a device property, see docs/device.md).
+an MTJ can carry, V_rd/R_on for T_rd, with both regimes of a format-2 fit: the precessional
+law and the thermally activated hops (``spintronic_cells/thermal_law.py``); a read check
+fails when it reaches READ_DISTURB_LIMIT and its ``detail`` says so, naming the probability
+and the model. Seed 001 device C (Δ = 4.2) fails it: ~3 % of reads disturb it, as in the
+Monte Carlo (docs/device.md).
 """
 
 from __future__ import annotations
@@ -116,6 +119,16 @@ def read_disturb_p(fit: BehaviouralFit, pulse: ReadPulse) -> float:
     return float(max(fit.direction(d).cdf(i_max, width, fit.tsw_s)[0] for d in ("AP->P", "P->AP")))
 
 
+def _read_disturb_note(rd_p: float) -> str:
+    """The failing read-disturb verdict, naming the probability and the model behind it."""
+    if rd_p < READ_DISTURB_LIMIT:
+        return ""
+    return (
+        f"; read disturb: P_sw = {rd_p:.3g} >= {READ_DISTURB_LIMIT:g} from the fitted "
+        "behavioural law (thermal regime included; device delta too low for storage?)"
+    )
+
+
 def corner_row(cell: str, design: Any, corner: Corner, op: str, **values: Any) -> dict[str, Any]:
     """One row of the corner table (every column present, unset ones NaN)."""
     base: dict[str, Any] = dict.fromkeys(CORNER_COLUMNS, np.nan)
@@ -181,7 +194,8 @@ def read_checks(
                     energy_J=res.energy_J,
                     read_disturb_p=rd_p,
                     detail=f"{'row' if op == 'ff' else 'column'} output with only "
-                    f"{'column' if op == 'ff' else 'row'} {line + 1} driven",
+                    f"{'column' if op == 'ff' else 'row'} {line + 1} driven"
+                    + _read_disturb_note(rd_p),
                 )
             )
     return rows

@@ -151,6 +151,8 @@ def _spice_batch_job(
                 l_ap2p=draws.l_ap2p[k],
                 l_p2ap=draws.l_p2ap[k],
                 state=from_state,
+                e_ap2p=draws.thermal_thresholds(k)[0],
+                e_p2ap=draws.thermal_thresholds(k)[1],
             )
         )
     if kind == "behavioural":

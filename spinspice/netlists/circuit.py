@@ -416,6 +416,18 @@ TEMPLATE_SUBCIRCUITS: dict[str, frozenset[str]] = {
             "l_p2ap",
             "tsw",
             "s0",
+            "nb_ap2p",
+            "kth_ap2p",
+            "ih_ap2p",
+            "h0_ap2p",
+            "tw_ap2p",
+            "e_ap2p",
+            "nb_p2ap",
+            "kth_p2ap",
+            "ih_p2ap",
+            "h0_p2ap",
+            "tw_p2ap",
+            "e_p2ap",
         }
     ),
     "she_mtj_behavioural.j2": frozenset(

@@ -28,7 +28,8 @@ from spinspice.netlists.circuit import (
     TemplateSubcircuit,
     Value,
 )
-from spinspice.spintronic_cells.fit import BehaviouralFit
+from spinspice.spintronic_cells.fit import BehaviouralFit, DirectionFit
+from spinspice.spintronic_cells.thermal_law import NO_HOP_THRESHOLD
 
 MTJModelKind = Literal["behavioural", "osdi"]
 SUBCKT = "mtj_stt"
@@ -36,9 +37,24 @@ OSDI_MODULE = "spinspice_mtj_stt"
 OSDI_MODEL = "mtjstt"
 
 
-def model_params(fit: BehaviouralFit) -> dict[str, float]:
-    """Model-level parameters shared by every instance."""
+def _thermal_params(d: DirectionFit, tag: str) -> dict[str, float]:
+    """The thermal regime's model parameters of one direction (zero rate without one)."""
+    th = d.thermal
+    if th is None:
+        return {f"nb_{tag}": 0.0, f"kth_{tag}": 0.0, f"ih_{tag}": 1.0e-4, f"h0_{tag}": 0.0,
+                f"tw_{tag}": 1.0e-9}
     return {
+        f"nb_{tag}": th.rate0_Hz,
+        f"kth_{tag}": th.slope_per_A,
+        f"ih_{tag}": th.ih_A,
+        f"h0_{tag}": th.h0,
+        f"tw_{tag}": th.tau_w_s,
+    }
+
+
+def model_params(fit: BehaviouralFit) -> dict[str, float]:
+    """Model-level parameters shared by every instance (both regimes)."""
+    return _thermal_params(fit.ap_to_p, "ap2p") | _thermal_params(fit.p_to_ap, "p2ap") | {
         "rp": fit.r_on_ohm,
         "tmr0": fit.tmr0,
         "vh": fit.v_half_V,
@@ -64,18 +80,36 @@ def _threshold(theta_rad: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class MTJDraws:
-    """Per-instance random thresholds (and the seed that produced them)."""
+    """Per-instance random thresholds (and the seed that produced them).
+
+    ``e_ap2p``/``e_p2ap`` are the thermal regime's thresholds E ~ Exp(1) (None in draws
+    made without them: those instances never hop thermally).
+    """
 
     seed: int
     theta_ap2p_rad: np.ndarray
     theta_p2ap_rad: np.ndarray
+    e_ap2p: np.ndarray | None = None
+    e_p2ap: np.ndarray | None = None
 
     def split(self, k: int) -> tuple[MTJDraws, MTJDraws]:
         """The first ``k`` instances and the rest (same seed recorded on both)."""
+        def cut(a: np.ndarray | None, sl: slice) -> np.ndarray | None:
+            return None if a is None else a[sl]
+
+        head, tail = slice(None, k), slice(k, None)
         return (
-            MTJDraws(self.seed, self.theta_ap2p_rad[:k], self.theta_p2ap_rad[:k]),
-            MTJDraws(self.seed, self.theta_ap2p_rad[k:], self.theta_p2ap_rad[k:]),
+            MTJDraws(self.seed, self.theta_ap2p_rad[head], self.theta_p2ap_rad[head],
+                     cut(self.e_ap2p, head), cut(self.e_p2ap, head)),
+            MTJDraws(self.seed, self.theta_ap2p_rad[tail], self.theta_p2ap_rad[tail],
+                     cut(self.e_ap2p, tail), cut(self.e_p2ap, tail)),
         )
+
+    def thermal_thresholds(self, k: int) -> tuple[float, float]:
+        """(e_ap2p, e_p2ap) of instance ``k`` (the never-hop threshold without draws)."""
+        if self.e_ap2p is None or self.e_p2ap is None:
+            return NO_HOP_THRESHOLD, NO_HOP_THRESHOLD
+        return float(self.e_ap2p[k]), float(self.e_p2ap[k])
 
     @property
     def l_ap2p(self) -> np.ndarray:
@@ -99,10 +133,15 @@ def draw(fit: BehaviouralFit, n: int, seed: int, *, stratified: bool = False) ->
     """
     rng = np.random.default_rng(seed)
     if not stratified:
+        theta_ap2p = rng.normal(0.0, fit.ap_to_p.theta0_rad, n)
+        theta_p2ap = rng.normal(0.0, fit.p_to_ap.theta0_rad, n)
+        # thermal thresholds E ~ Exp(1) after the angles: a seed's angles are unchanged
         return MTJDraws(
             seed=seed,
-            theta_ap2p_rad=rng.normal(0.0, fit.ap_to_p.theta0_rad, n),
-            theta_p2ap_rad=rng.normal(0.0, fit.p_to_ap.theta0_rad, n),
+            theta_ap2p_rad=theta_ap2p,
+            theta_p2ap_rad=theta_p2ap,
+            e_ap2p=rng.exponential(1.0, n),
+            e_p2ap=rng.exponential(1.0, n),
         )
     from scipy.special import ndtri
 
@@ -115,12 +154,20 @@ def draw(fit: BehaviouralFit, n: int, seed: int, *, stratified: bool = False) ->
         seed=seed,
         theta_ap2p_rad=strata(fit.ap_to_p.theta0_rad),
         theta_p2ap_rad=strata(fit.p_to_ap.theta0_rad),
+        e_ap2p=rng.exponential(1.0, n),
+        e_p2ap=rng.exponential(1.0, n),
     )
 
 
 def behavioural_subcircuit(fit: BehaviouralFit) -> TemplateSubcircuit:
     """The ngspice subcircuit definition (defaults: AP start, median thresholds)."""
-    params = model_params(fit) | {"l_ap2p": math.log(2.0), "l_p2ap": math.log(2.0), "s0": 1.0}
+    params = model_params(fit) | {
+        "l_ap2p": math.log(2.0),
+        "l_p2ap": math.log(2.0),
+        "s0": 1.0,
+        "e_ap2p": NO_HOP_THRESHOLD,
+        "e_p2ap": NO_HOP_THRESHOLD,
+    }
     return TemplateSubcircuit("mtj_stt_behavioural.j2", SUBCKT, params)
 
 
@@ -143,22 +190,44 @@ def instance(
     l_ap2p: float,
     l_p2ap: float,
     state: Literal["P", "AP"],
+    e_ap2p: float | None = None,
+    e_p2ap: float | None = None,
 ) -> SubcktInstance | OsdiInstance:
-    """One MTJ instance (``name`` without its element letter) between ``free`` and ``fixed``."""
+    """One MTJ instance (``name`` without its element letter) between ``free`` and ``fixed``.
+
+    ``e_ap2p``/``e_p2ap`` are its thermal thresholds (:class:`MTJDraws`); without them the
+    instance takes the model default, which never hops thermally.
+    """
     s0 = 1.0 if state == "AP" else 0.0
     return parametric_instance(
-        kind, name, free, fixed, l_ap2p=float(l_ap2p), l_p2ap=float(l_p2ap), s0=s0
+        kind, name, free, fixed, l_ap2p=float(l_ap2p), l_p2ap=float(l_p2ap), s0=s0,
+        e_ap2p=None if e_ap2p is None else float(e_ap2p),
+        e_p2ap=None if e_p2ap is None else float(e_p2ap),
     )
 
 
 def parametric_instance(
-    kind: MTJModelKind, name: str, free: str, fixed: str, *, l_ap2p: Value, l_p2ap: Value, s0: Value
+    kind: MTJModelKind,
+    name: str,
+    free: str,
+    fixed: str,
+    *,
+    l_ap2p: Value,
+    l_p2ap: Value,
+    s0: Value,
+    e_ap2p: Value | None = None,
+    e_p2ap: Value | None = None,
 ) -> SubcktInstance | OsdiInstance:
     """An MTJ instance whose draws/state may be parameters of an enclosing subcircuit.
 
-    ``s0`` is the start state, 1.0 = AP, 0.0 = P (or a :class:`Param` naming it).
+    ``s0`` is the start state, 1.0 = AP, 0.0 = P (or a :class:`Param` naming it);
+    ``e_*`` the thermal thresholds (omitted: the model default, no thermal hop).
     """
     params: dict[str, Value] = {"l_ap2p": l_ap2p, "l_p2ap": l_p2ap, "s0": s0}
+    if e_ap2p is not None:
+        params["e_ap2p"] = e_ap2p
+    if e_p2ap is not None:
+        params["e_p2ap"] = e_p2ap
     if kind == "behavioural":
         return SubcktInstance(f"X{name}", (free, fixed), SUBCKT, params)
     return OsdiInstance(f"N{name}", (free, fixed), OSDI_MODEL, params)
