@@ -128,5 +128,85 @@ def device_fit(preset: str, trials: int, seed: int, out_path: Path) -> None:
             f"theta0 = {d.theta0_rad:.3f} rad, CDF error rms {d.rms_cdf_error:.3f} "
             f"max {d.max_cdf_error:.3f}"
         )
+        th = d.thermal
+        if th is not None:
+            z = "" if th.rms_z is None else f", z-scores rms {th.rms_z:.2f} max {th.max_abs_z:.2f}"
+            _console().print(
+                f"  thermal ({th.source}): delta = {th.delta:.2f}, f0 = {th.f0_Hz:.3g} Hz, "
+                f"I_th = {th.ith_A * 1e6:.1f} uA, hand-over I_h = {th.ih_A * 1e6:.1f} uA, "
+                f"h0 = {th.h0:.4f}, tau_w = {th.tau_w_s * 1e9:.3f} ns{z}"
+            )
     _console().print(f"t_sw = {fit.tsw_s * 1e12:.1f} ps; wrote {out}")
 
+
+
+def _json_safe(value: object) -> object:
+    """Infinite/NaN floats as null (strict JSON)."""
+    import math
+
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+@device.command("info")
+@click.option("--preset", default=None, help="Device preset (with its shipped fit, if any).")
+@click.option("--fit", "fit_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="A behavioural fit JSON instead of a preset.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write the quantities as JSON (keys: delta, ic0_ap_to_p_A, "
+              "ic0_p_to_ap_A, retention_s, read_disturb_p, source, ...).")
+@handle_errors
+def device_info_cmd(preset: str | None, fit_path: Path | None, json_path: Path | None) -> None:
+    """Derived quantities of a device: delta, I_c0, retention, read disturb, R(V), source."""
+    import json
+
+    from spinspice.analysis.device_info import device_info
+    from spinspice.analysis.tables import write_atomic
+    from spinspice.errors import ParameterError
+    from spinspice.spintronic_cells.fit import load_fit, shipped_fit
+    from spinspice.spintronic_cells.presets import get_preset
+
+    if (preset is None) == (fit_path is None):
+        raise click.UsageError("give exactly one of --preset NAME or --fit FILE")
+    out = _prepare_output(json_path)
+    if preset is not None:
+        params = get_preset(preset)
+        try:
+            fit = shipped_fit(preset)
+        except ParameterError:
+            fit = None
+        info = device_info(params=params, preset=preset, fit=fit)
+    else:
+        assert fit_path is not None
+        info = device_info(fit=load_fit(fit_path))
+    con = _console()
+    delta = info["delta"]
+    con.print(f"device: {info['preset'] or '(fit)'}")
+    con.print(f"  delta = {delta:.2f}" if delta is not None
+              else "  delta = (unknown: the fit has no thermal regime)")
+    con.print(f"  I_c0 AP->P = {info['ic0_ap_to_p_A'] * 1e6:.1f} uA, "
+              f"P->AP = {info['ic0_p_to_ap_A'] * 1e6:.1f} uA")
+    con.print(f"  retention = {info['retention_s']:.3g} s ({info['retention_model']})")
+    con.print(f"  read disturb P({info['read_pulse']['v_rd_V']:g} V, "
+              f"{info['read_pulse']['t_rd_s'] * 1e9:g} ns) = {info['read_disturb_p']:.3g} "
+              f"({info['read_disturb_model']})")
+    if "fit" in info:
+        f = info["fit"]
+        con.print(f"  fit: I_c AP->P {f['ic_ap_to_p_A'] * 1e6:.1f} uA, P->AP "
+                  f"{f['ic_p_to_ap_A'] * 1e6:.1f} uA, retention {f['retention_s']:.3g} s, "
+                  f"thermal regime {', '.join(f['thermal_regime'])}")
+    for row in info["resistance"]:
+        con.print(f"  R_P = {row['r_p_ohm']:.1f} ohm, R_AP = {row['r_ap_ohm']:.1f} ohm "
+                  f"at {row['voltage_V']:g} V")
+    con.print(f"  source: {info['source']}")
+    if info["warning"]:
+        _console(stderr=True).print(f"warning: {info['warning']}")
+    if out is not None:
+        text = json.dumps(_json_safe(info), indent=2, sort_keys=True) + "\n"
+        write_atomic(out, lambda p: p.write_text(text))
+        con.print(f"wrote {out}")
