@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -92,6 +93,20 @@ OFFSET_SUBCKT = "dwoff"
 GATED_SUBCKT = "dwrdg"
 #: Transresistance carrying the offset current as a voltage, Ω (1 V per 100 µA).
 RI_OHM = 1e4
+#: Most rows and most columns of a DW crossbar; our choice: the largest array size the project
+#: measures (a 256×256 1R crossbar `.op` takes 7.9 s with KLU, docs/engineering_facts.md §1).
+MAX_ARRAY_SIDE: Final = 256
+#: Dimensions of the input-vector array: (vectors, rows).
+INPUT_VECTORS_NDIM: Final = 2
+#: Tolerance when checking that the input schedule's slot equals the ADC slot, s (1 fs); our
+#: choice: far below the ns slots, it only absorbs float rounding.
+SLOT_MATCH_TOL_S: Final = 1e-15
+#: Most random input vectors of :func:`random_problem`; our choice: bounds the transient (one
+#: slot per vector).
+MAX_RANDOM_VECTORS: Final = 10000
+#: Most input bits of a multi-bit layer (mirror ratios up to 2^3); our choice: one bit more
+#: than the 3-bit inputs of seed 004 §III.D (Fig. 6).
+MAX_INPUT_BITS: Final = 4
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,7 +163,7 @@ class DWCrossbarDesign:
     def __post_init__(self) -> None:
         for name in ("rows", "cols"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 256:
+            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_ARRAY_SIDE:
                 raise ParameterError(f"{name} must be an integer in 1..256, got {v!r}")
         if self.access_w_m is not None:
             require_positive("access_w_m", self.access_w_m)
@@ -336,7 +351,7 @@ class InputSchedule:
 
     def __post_init__(self) -> None:
         v = np.asarray(self.vectors)
-        if v.ndim != 2 or v.shape[0] < 1:
+        if v.ndim != INPUT_VECTORS_NDIM or v.shape[0] < 1:
             raise ParameterError("input vectors must be a (vectors, rows) array")
         if not np.all((v == 0) | (v == 1)):
             raise ParameterError("crossbar inputs are binary (0/1); multi-bit inputs use mirrors")
@@ -524,7 +539,7 @@ def crossbar_circuit(
         for g in range(1, design.n_outputs + 1):
             elements.append(VoltageSource(residue_source(g), f"res{g}", GROUND, Dc(0.0)))
     else:
-        if abs(inputs.slot_s - adc.slot_s) > 1e-15:
+        if abs(inputs.slot_s - adc.slot_s) > SLOT_MATCH_TOL_S:
             raise ParameterError("with ADC neurons, build the input schedule with adc.schedule()")
         elements += _adc_elements(adc, design.n_outputs, nvec, models)
     subs: tuple[TemplateSubcircuit, ...] = readout_subcircuits(design)
@@ -608,7 +623,7 @@ def random_problem(
     design: DWCrossbarDesign, n_vectors: int, seed: int
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Random weight levels (uniform) and binary inputs (p = 1/2) from ``seed``."""
-    if not 1 <= n_vectors <= 10000:
+    if not 1 <= n_vectors <= MAX_RANDOM_VECTORS:
         raise ParameterError("n_vectors must be in 1..10000")
     rng = np.random.default_rng(seed)
     levels = rng.integers(0, design.programming.n_levels, (design.rows, design.cols))
@@ -630,7 +645,7 @@ def expand_multibit(
     """
     lv = np.asarray(levels, dtype=np.int64)
     xi = np.asarray(x, dtype=np.int64)
-    if not 1 <= in_bits <= 4:
+    if not 1 <= in_bits <= MAX_INPUT_BITS:
         raise ParameterError("in_bits must be in 1..4")
     if np.any(xi < 0) or np.any(xi >= (1 << in_bits)):
         raise ParameterError(f"multi-bit inputs must be integers in 0..{(1 << in_bits) - 1}")

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 
@@ -46,6 +47,15 @@ from spinspice.spintronic_cells.domain_wall import DWParams, RacetrackParams
 
 #: Control-voltage scale of the current sources: amperes per volt.
 AMPS_PER_VOLT = 1e-6
+#: Largest drive current of a DW testbench (pulse, ADC input, neuron cycle), A (1 mA); our
+#: choice: a sanity bound ~100× above the µA currents of DW devices (I_th ≈ 7.5 µA,
+#: v ≈ 10 m/s at 15 µA: docs/engineering_facts.md §7).
+MAX_DRIVE_CURRENT_A: Final = 1e-3
+#: Most programming pulses of one pulse-train deck; our choice: bounds the deck's PWL length.
+MAX_PULSES: Final = 200
+#: Most input currents (one racetrack converter each) in one ADC deck; our choice: bounds the
+#: deck's size.
+MAX_ADC_INPUTS: Final = 512
 VCCS_SUBCKT = "dw_isrc"
 
 
@@ -152,7 +162,7 @@ class PulseTrain:
             raise ParameterError(
                 f"pulse current must be a non-zero finite number, got {self.i_A!r}"
             )
-        if abs(self.i_A) > 1e-3:
+        if abs(self.i_A) > MAX_DRIVE_CURRENT_A:
             raise ParameterError(f"pulse current {self.i_A} A is above the 1 mA limit")
         require_positive("width_s", self.width_s)
         require_positive("gap_s", self.gap_s)
@@ -160,7 +170,7 @@ class PulseTrain:
         require_positive("v_read_V", self.v_read_V)
         if isinstance(self.n_pulses, bool) or not isinstance(self.n_pulses, int):
             raise ParameterError("n_pulses must be an integer")
-        if not 1 <= self.n_pulses <= 200:
+        if not 1 <= self.n_pulses <= MAX_PULSES:
             raise ParameterError(f"n_pulses must be in 1..200, got {self.n_pulses}")
         if not 0.0 <= self.x0 <= 1.0:
             raise ParameterError(f"x0 must be in [0, 1], got {self.x0}")
@@ -260,10 +270,14 @@ class AdcBench:
     offset: ThresholdOffset | None = None
 
     def __post_init__(self) -> None:
-        if not 1 <= len(self.currents_A) <= 512:
+        if not 1 <= len(self.currents_A) <= MAX_ADC_INPUTS:
             raise ParameterError("give 1..512 input currents")
         for i in self.currents_A:
-            if not isinstance(i, int | float) or not np.isfinite(i) or not 0 <= i <= 1e-3:
+            if (
+                not isinstance(i, int | float)
+                or not np.isfinite(i)
+                or not 0 <= i <= MAX_DRIVE_CURRENT_A
+            ):
                 raise ParameterError(f"ADC input currents must be in 0..1 mA, got {i!r}")
         require_positive("edge_s", self.edge_s)
         require_positive("v_read_V", self.v_read_V)

@@ -32,11 +32,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 
 from spinspice.array_builder.dw_devices import (
     AMPS_PER_VOLT,
+    MAX_DRIVE_CURRENT_A,
     DWModels,
     ThresholdOffset,
     _offset_elements,
@@ -65,6 +67,20 @@ from spinspice.netlists.circuit import (
 from spinspice.netlists.job import Job, make_job
 from spinspice.netlists.technology import MosfetTechnology, technology_tag
 from spinspice.spintronic_cells.domain_wall import DWParams
+
+#: Most cycles of one recurrent-neuron deck; our choice: bounds the deck's PWL length.
+MAX_CYCLES: Final = 500
+#: Fewest candidates of a majority vote: a vote needs two currents to compare (seed 004 Fig. 5).
+MIN_VOTE_CANDIDATES: Final = 2
+#: Most candidates of one vote; our choice: bounds the deck (each candidate adds a capacitor,
+#: a switch, an inverter chain and a leaf of the AND2 tree).
+MAX_VOTE_CANDIDATES: Final = 64
+#: Smallest candidate current of a vote, A (1 nA); our choice: with ~20 fF charged to about
+#: half V_DD (t_j = C·V_M/I_j, docs/engineering_facts.md §7) a 1 nA candidate already needs
+#: ~10 µs to reach the switching point.
+MIN_VOTE_CURRENT_A: Final = 1e-9
+#: Inputs of one gate of the shut-off tree (AND2 gates, seed 004 Fig. 5).
+AND_FAN_IN: Final = 2
 
 # ------------------------------------------------------------------ recurrent neuron
 
@@ -100,10 +116,14 @@ class RecurrentBench:
     v_read_V: float = 0.1
 
     def __post_init__(self) -> None:
-        if not 1 <= len(self.currents_A) <= 500:
+        if not 1 <= len(self.currents_A) <= MAX_CYCLES:
             raise ParameterError("give 1..500 cycle currents")
         for i in self.currents_A:
-            if not isinstance(i, int | float) or not math.isfinite(i) or not 0 <= i <= 1e-3:
+            if (
+                not isinstance(i, int | float)
+                or not math.isfinite(i)
+                or not 0 <= i <= MAX_DRIVE_CURRENT_A
+            ):
                 raise ParameterError(f"cycle currents must be in 0..1 mA, got {i!r}")
         for name in ("t_cycle_s", "gap_s", "edge_s", "v_read_V"):
             require_positive(name, getattr(self, name))
@@ -201,7 +221,8 @@ class VoteDesign:
         MOSFET models (switches, reset, capacitors, inverters).
     cap_w_m, cap_l_m:
         NMOS gate-capacitor size, m. Defaults 1 µm × 0.7 µm (≈ 20 fF in inversion with the
-        bundled models; our choice, after ENGINEERING_NOTES §7: ~20 fF at 1 µA gives ns margins).
+        bundled models; our choice, after docs/engineering_facts.md §7: ~20 fF at 1 µA gives ns
+        margins).
     gate_delay_s:
         Delay (RC time constant) of each AND2 stage of the shut-off tree, s. Default 10 ps
         (our choice, a loaded 28 nm gate).
@@ -234,10 +255,14 @@ class VoteTrial:
     currents_A: tuple[float, ...]
 
     def __post_init__(self) -> None:
-        if not 2 <= len(self.currents_A) <= 64:
+        if not MIN_VOTE_CANDIDATES <= len(self.currents_A) <= MAX_VOTE_CANDIDATES:
             raise ParameterError("a vote needs 2..64 candidate currents")
         for i in self.currents_A:
-            if not isinstance(i, int | float) or not math.isfinite(i) or not 1e-9 <= i <= 1e-3:
+            if (
+                not isinstance(i, int | float)
+                or not math.isfinite(i)
+                or not MIN_VOTE_CURRENT_A <= i <= MAX_DRIVE_CURRENT_A
+            ):
                 raise ParameterError(f"candidate currents must be in 1 nA..1 mA, got {i!r}")
 
     @property
@@ -268,7 +293,7 @@ def _and_tree(tag: str, inputs: list[str], out: str) -> list[Element]:
     while len(level) > 1:
         nxt = []
         for a in range(0, len(level) - 1, 2):
-            y = out if len(level) == 2 else f"{tag}n{k}"
+            y = out if len(level) == AND_FAN_IN else f"{tag}n{k}"
             els.append(SubcktInstance(f"X{tag}a{k}", (level[a], level[a + 1], y), AND_SUBCKT))
             nxt.append(y)
             k += 1

@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -68,6 +68,25 @@ from spinspice.errors import ParameterError, require_positive
 MU_B = 9.2740100783e-24
 #: Elementary charge, C (exact, SI 2019).
 Q_E = 1.602176634e-19
+
+#: Largest relative device-to-device or pulse-to-pulse spread σ_d2d / σ_p2p accepted,
+#: dimensionless; our choice: the factor (1 + σ·z) turns negative (a pulse moving the wall
+#: backwards) for z < −1/σ, a 2.3 % tail at σ = 0.5 and more above it.
+MAX_RELATIVE_SPREAD: Final = 0.5
+#: Accepted strip width range, m (1 nm .. 10 µm); our choice: a sanity bound around the
+#: 40–50 nm of published DW racetracks (docs/engineering_facts.md §7).
+MIN_WIDTH_M: Final = 1e-9
+MAX_WIDTH_M: Final = 1e-5
+#: Accepted free-layer thickness range, m (0.1 nm .. 1 µm); our choice: a sanity bound around
+#: the 1.5 nm of published DW racetracks (docs/engineering_facts.md §7).
+MIN_THICKNESS_M: Final = 1e-10
+MAX_THICKNESS_M: Final = 1e-6
+#: Most weight bits of a DW synapse, bits (256 levels): the 8-bit quantised weights of seed 004
+#: §IV (Fig. 8(d) sweeps the synapse weight bits); on the 500 nm preset track they are ~2 nm apart.
+MAX_SYNAPSE_BITS: Final = 8
+#: Most output bits of the racetrack converter, bits (64 codes, 6 nanowires); our choice:
+#: with the 20 nm LSB the end stop is already at (2^6 − 1)·20 nm ≈ 1.3 µm.
+MAX_ADC_BITS: Final = 6
 
 FloatArray = NDArray[np.float64]
 
@@ -150,13 +169,16 @@ class DWParams:
         _require_fraction("polarization", self.polarization)
         _require_nonneg("sigma_d2d", self.sigma_d2d)
         _require_nonneg("sigma_p2p", self.sigma_p2p)
-        if self.sigma_d2d > 0.5 or self.sigma_p2p > 0.5:
+        if self.sigma_d2d > MAX_RELATIVE_SPREAD or self.sigma_p2p > MAX_RELATIVE_SPREAD:
             raise ParameterError("sigma_d2d and sigma_p2p must be <= 0.5 (relative spreads)")
         if self.g_ap_S >= self.g_p_S:
             raise ParameterError(
                 f"g_ap_S ({self.g_ap_S}) must be below g_p_S ({self.g_p_S}): AP conducts less"
             )
-        if not 1e-9 <= self.width_m <= 1e-5 or not 1e-10 <= self.thickness_m <= 1e-6:
+        if (
+            not MIN_WIDTH_M <= self.width_m <= MAX_WIDTH_M
+            or not MIN_THICKNESS_M <= self.thickness_m <= MAX_THICKNESS_M
+        ):
             raise ParameterError("width_m must be in 1 nm..10 um and thickness_m in 0.1 nm..1 um")
 
     # ------------------------------------------------------------------ derived
@@ -191,16 +213,18 @@ class DWParams:
 
 
 #: Where each value of the ``seed004-dw`` preset comes from. "range" values lie in the
-#: published DW-racetrack ranges collected in issue 17 / ENGINEERING_NOTES §7 (seed 004
+#: published DW-racetrack ranges of docs/engineering_facts.md §7 (seed 004
 #: refs. [3, 10, 12, 13]); the point inside the range is our choice.
 DW_PRESET_SOURCES: dict[str, str] = {
     "ms_A_per_m": "range 0.6-0.8 MA/m (published DW racetracks); 0.7 MA/m our choice",
     "polarization": "range 0.5-0.7; 0.6 our choice",
     "alpha": "alpha ~ 0.02 (published DW racetracks)",
-    "beta": "range 0.04-0.2; 0.04 our choice (gives v ~ 10 m/s at 15 uA, ENGINEERING_NOTES 7)",
+    "beta": (
+        "range 0.04-0.2; 0.04 our choice (gives v ~ 10 m/s at 15 uA, docs/engineering_facts.md §7)"
+    ),
     "j_th_A_per_m2": "J_th ~ 1e11 A/m^2 (published DW racetracks)",
     "width_m": "range 40-50 nm; 50 nm our choice",
-    "thickness_m": "1.5 nm, as in ENGINEERING_NOTES 7 (I_th ~ 7.5 uA)",
+    "thickness_m": "1.5 nm, as in docs/engineering_facts.md §7 (I_th ~ 7.5 uA)",
     "length_m": "500 nm: our choice (16 weight levels of ~31 nm)",
     "g_p_S": "1/25 kOhm: our choice (RA ~ 625 Ohm um^2 over 500 nm x 50 nm)",
     "g_ap_S": "G_P / 2.5: seed 004 section III.B ('barely a 2.5x range')",
@@ -214,7 +238,7 @@ DW_PRESETS: dict[str, DWParams] = {
     "seed004-dw": DWParams(
         source=(
             "seed 004 (Dong et al.) eq. 1 and section III.B (G_P/G_AP = 2.5); material values in "
-            "the published DW-racetrack ranges of issue 17 / ENGINEERING_NOTES 7; geometry, "
+            "the published DW-racetrack ranges of docs/engineering_facts.md §7; geometry, "
             "resistances and variation our choice (see DW_PRESET_SOURCES)"
         )
     ),
@@ -300,7 +324,11 @@ class Programming:
     mode: Literal["width", "count"] = "width"
 
     def __post_init__(self) -> None:
-        if isinstance(self.bits, bool) or not isinstance(self.bits, int) or not 1 <= self.bits <= 8:
+        if (
+            isinstance(self.bits, bool)
+            or not isinstance(self.bits, int)
+            or not 1 <= self.bits <= MAX_SYNAPSE_BITS
+        ):
             raise ParameterError(f"bits must be an integer in 1..8, got {self.bits!r}")
         require_positive("i_prog_A", self.i_prog_A)
         if self.mode not in ("width", "count"):
@@ -414,7 +442,11 @@ class RacetrackParams:
     t_conv_s: float = 5e-9
 
     def __post_init__(self) -> None:
-        if isinstance(self.bits, bool) or not isinstance(self.bits, int) or not 1 <= self.bits <= 6:
+        if (
+            isinstance(self.bits, bool)
+            or not isinstance(self.bits, int)
+            or not 1 <= self.bits <= MAX_ADC_BITS
+        ):
             raise ParameterError(f"bits must be an integer in 1..6, got {self.bits!r}")
         require_positive("lsb_m", self.lsb_m)
         require_positive("t_conv_s", self.t_conv_s)

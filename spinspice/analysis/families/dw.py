@@ -30,6 +30,7 @@ from spinspice.analysis.domain_wall import measure_crossbar
 from spinspice.analysis.registry import DesignSpec, Family, register
 from spinspice.analysis.runner import Engine, SimResult, run_one
 from spinspice.array_builder.dw_crossbar import (
+    MAX_ARRAY_SIDE,
     DWCrossbarDesign,
     InputSchedule,
     crossbar_job,
@@ -51,7 +52,7 @@ GOLDEN_LSB = 0.5
 
 
 def _make_design(spec: DesignSpec) -> DWCrossbarDesign:
-    if spec.rows > 256 or spec.cols > 256:
+    if spec.rows > MAX_ARRAY_SIDE or spec.cols > MAX_ARRAY_SIDE:
         raise ParameterError("the dw family simulates up to 256 x 256 arrays")
     return DWCrossbarDesign(rows=spec.rows, cols=spec.cols, technology=spec.technology)
 
