@@ -206,10 +206,44 @@ def _finite_version(t: Any) -> Any:
     return None
 
 
+class InputFile(click.Path):
+    """An existing input file that must be a *regular* file: a FIFO would block the
+    command forever, ``/dev/zero`` would fill the memory."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import stat
+
+        out = super().convert(value, param, ctx)
+        try:
+            st = os.stat(out)
+        except OSError:
+            return out  # click reported a missing file already, if it had to
+        if not stat.S_ISREG(st.st_mode):
+            self.fail(f"{value!r} is not a regular file", param, ctx)
+        return out
+
+
+def _input_file_version(t: Any) -> Any:
+    if isinstance(t, InputFile) or not isinstance(t, click.Path):
+        return None
+    if not (t.exists and t.file_okay and not t.dir_okay):
+        return None
+    return InputFile(
+        exists=True,
+        file_okay=True,
+        dir_okay=False,
+        readable=t.readable,
+        resolve_path=t.resolve_path,
+        allow_dash=t.allow_dash,
+        path_type=t.type,
+    )
+
+
 def harden_options(group: click.Command) -> None:
-    """Make every float option of ``group`` (recursively) a :class:`FiniteFloat`."""
+    """Make every float option of ``group`` (recursively) a :class:`FiniteFloat` and
+    every existing-file option an :class:`InputFile`."""
     for param in group.params:
-        new = _finite_version(param.type)
+        new = _finite_version(param.type) or _input_file_version(param.type)
         if new is not None:
             param.type = new
     if isinstance(group, click.Group):
