@@ -1,7 +1,7 @@
 """Measures of the domain-wall family (seed 004): run the DW jobs and read their results.
 
 Every function that simulates takes the caller's ``engine``; the tables have units in
-their column names and the columns the CLI promises (issue 17):
+their column names and the columns the CLI promises (a public contract):
 
 * synapse: ``pulse, width_s, x, g_S`` (+ ``x_law``, ``i_A``);
 * crossbar: ``vector, col, i_out_A, i_ideal_A, error_lsb`` (+ ``i_programmed_A``,
@@ -42,6 +42,7 @@ from spinspice.array_builder.dw_devices import (
     synapse_pulse_job,
 )
 from spinspice.array_builder.dw_neurons import (
+    MIN_VOTE_CANDIDATES,
     RecurrentBench,
     VoteDesign,
     VoteTrial,
@@ -468,7 +469,7 @@ def run_vote(
 def vote_trials(k: int, ratios: Sequence[float], *, i_top_A: float, seed: int) -> list[VoteTrial]:
     """One trial per ratio: the winner (random position) at ``i_top_A``, the runner-up at
     ``i_top_A/ratio``, the other candidates uniform in [0.3, 0.9]·runner-up."""
-    if k < 2:
+    if k < MIN_VOTE_CANDIDATES:
         raise ParameterError("a vote needs at least 2 inputs")
     rng = np.random.default_rng(seed)
     trials = []

@@ -567,14 +567,15 @@ def nets(
 
     from spinspice.analysis.tables import write_csv
     from spinspice.errors import ParameterError
+    from spinspice.spintronic_cells.domain_wall import MAX_SYNAPSE_BITS
     from spinspice.training.data import load_dataset
-    from spinspice.training.dw_nets import compare_nets, equal_error_table
+    from spinspice.training.dw_nets import MAX_HIDDEN, compare_nets, equal_error_table
 
     hs = tuple(int(h) for h in hidden)
     bs = tuple(int(b) for b in bits_list)
-    if any(h != v or not 1 <= h <= 4096 for h, v in zip(hs, hidden, strict=True)):
+    if any(h != v or not 1 <= h <= MAX_HIDDEN for h, v in zip(hs, hidden, strict=True)):
         raise ParameterError("--hidden takes integers in 1..4096")
-    if any(b != v or not 1 <= b <= 8 for b, v in zip(bs, bits_list, strict=True)):
+    if any(b != v or not 1 <= b <= MAX_SYNAPSE_BITS for b, v in zip(bs, bits_list, strict=True)):
         raise ParameterError("--bits takes integers in 1..8")
     out = _prepare_output(csv_path)
     tab = _prepare_output(table_path)

@@ -52,6 +52,7 @@ from numpy.typing import NDArray
 from spinspice.errors import ParameterError
 from spinspice.spintronic_cells.domain_wall import (
     DW_PRESETS,
+    MAX_SYNAPSE_BITS,
     DWParams,
     Programming,
     RacetrackParams,
@@ -73,6 +74,9 @@ SOFTMAX_T: Final = 1.0
 READ_SLOT_S: Final = 1e-9
 #: Gate-capacitor size and supply of the vote circuit (VoteDesign defaults), m and V.
 VOTE_CAP_F: Final = 20e-15
+#: Most hidden neurons of a DW net; our choice: ~40× the 100 hidden neurons of seed 004 §IV,
+#: it bounds the training time and the hidden crossbar.
+MAX_HIDDEN: Final = 4096
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -241,9 +245,9 @@ def train_net(
     """
     if kind not in ("dw-btnn", "dw-rlnn"):
         raise ParameterError(f"unknown DW net {kind!r}")
-    if not 1 <= n_hidden <= 4096:
+    if not 1 <= n_hidden <= MAX_HIDDEN:
         raise ParameterError("n_hidden must be in 1..4096")
-    if not 1 <= bits <= 8:
+    if not 1 <= bits <= MAX_SYNAPSE_BITS:
         raise ParameterError("bits must be in 1..8")
     strip = strip if strip is not None else DW_PRESETS["seed004-dw"]
     rng = np.random.default_rng([seed, 0xD4])

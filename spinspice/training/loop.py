@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from spinspice.errors import ParameterError
+from spinspice.spintronic_cells.mtj import TABLE7_T_K
 from spinspice.training.binary import (
     BinaryCrossbarTrainer,
     DirectionalSwitching,
@@ -51,6 +52,7 @@ from spinspice.training.gxnor import (
 )
 from spinspice.training.mtj_update import (
     DEFAULT_PRESET,
+    N_DIRECTIONS,
     DeviceSwitching,
     DeviceVariation,
     ModelName,
@@ -92,6 +94,12 @@ _BINARY: Final = ("mtj-1t1r", "mtj-1r-2phase", "mtj-1r-4phase", "dp")
 #: Seed 001 Table 3 update period and voltage.
 SEED001_T_UP_S: Final = 2e-9
 SEED001_V_UP_V: Final = 1.0
+#: Device temperature range, K: the 260–373 K of seed 001 Table 7 (θ0(T) and R_off(T) known).
+TEMPERATURE_MIN_K: Final = TABLE7_T_K[0]
+TEMPERATURE_MAX_K: Final = TABLE7_T_K[-1]
+#: Dense layers of a DW net: one hidden layer and the output layer (seed 004 §IV: input,
+#: hidden and output layer).
+DW_NET_LAYERS: Final = 2
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -202,7 +210,7 @@ class TrainingConfig:
             raise ParameterError(f"synapse must be one of {SYNAPSES}, got {self.synapse!r}")
         if self.switching_model not in ("analytic", "analytic-hc", "thermal", "precessional"):
             raise ParameterError(f"unknown switching_model {self.switching_model!r}")
-        if not isinstance(self.psw_tables, tuple) or len(self.psw_tables) > 2:
+        if not isinstance(self.psw_tables, tuple) or len(self.psw_tables) > N_DIRECTIONS:
             raise ParameterError("psw_tables must be a tuple of at most two CSV paths")
         if self.psw_tables and (
             self.temperature_K is not None
@@ -250,7 +258,8 @@ class TrainingConfig:
             if not (isinstance(v, int | float) and math.isfinite(v) and 0 <= v <= 1):
                 raise ParameterError(f"{name} must be in [0, 1], got {v}")
         if self.temperature_K is not None and not (
-            isinstance(self.temperature_K, int | float) and 260.0 <= self.temperature_K <= 373.0
+            isinstance(self.temperature_K, int | float)
+            and TEMPERATURE_MIN_K <= self.temperature_K <= TEMPERATURE_MAX_K
         ):
             raise ParameterError(
                 f"temperature_K must be in seed 001 Table 7's range 260-373 K, "
@@ -571,7 +580,7 @@ def net_spec(config: TrainingConfig, dataset: Dataset) -> NetSpec:
         image_shape=dataset.image_shape,
         n_classes=dataset.n_classes,
     )
-    if config.synapse in _DW and (len(spec.layers) != 2 or spec.layers[0].kind != "fc"):
+    if config.synapse in _DW and (len(spec.layers) != DW_NET_LAYERS or spec.layers[0].kind != "fc"):
         raise ParameterError(
             f"synapse {config.synapse!r} needs one hidden dense layer, e.g. 64-100-10"
         )
