@@ -109,18 +109,42 @@ def device_psw(preset: str, from_state: str, voltage: float, widths: str, model:
 @click.option("--trials", type=click.IntRange(100, 200_000), default=5000, show_default=True,
               help="Monte Carlo trials per voltage and direction.")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Random seed.")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--out", "-o", "out_path", type=click.Path(dir_okay=False, path_type=Path),
               required=True, help="Output JSON (versioned, with provenance and residuals).")
+@click.option("--data", "data_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Measured switching data CSV instead of the Monte Carlo: "
+              "voltage_V,width_s,trials,switched | voltage_V,width_s,psw,trials | "
+              "voltage_V,width_s,wer[,trials] (docs/device.md; examples/measured_switching.csv).")
+@click.option("--from", "from_state", type=click.Choice(["AP", "P"]), default=None,
+              help="With --data: the start state of the measured switches.")
+@click.option("--data-trials", type=click.IntRange(1, 10**12), default=None,
+              help="With --data: trials per row of a wer file without a trials column.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="With --data: diagnostics JSON (estimates, 95 %% intervals, "
+              "per-point residual z); default: next to --out as <name>.report.json.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="With --data: PNG of data against the fitted curves, 95 %% band.")
 @handle_errors
-def device_fit(preset: str, trials: int, seed: int, out_path: Path) -> None:
-    """Fit the behavioural MTJ model to the LLG Monte Carlo (both directions)."""
+def device_fit(preset: str, trials: int, seed: int, out_path: Path, data_path: Path | None,
+               from_state: str | None, data_trials: int | None, report_path: Path | None,
+               plot_path: Path | None) -> None:
+    """Fit the behavioural MTJ law: to the LLG Monte Carlo (both directions, both regimes),
+    or with --data to measured switching data of one direction (maximum likelihood)."""
     from spinspice.analysis.tables import write_atomic
     from spinspice.spintronic_cells.fit import fit_behavioural
     from spinspice.spintronic_cells.presets import get_preset
 
     out = _prepare_output(out_path)
-    fit = fit_behavioural(get_preset(preset), preset=preset, n_trials=trials, seed=seed)
     assert out is not None
+    if data_path is not None:
+        _fit_measured_cmd(preset, data_path, from_state, data_trials, out, report_path,
+                          plot_path)
+        return
+    for name, value in (("--from", from_state), ("--data-trials", data_trials),
+                        ("--report", report_path), ("--plot", plot_path)):
+        if value is not None:
+            raise click.BadParameter(f"{name} needs --data", param_hint=name)
+    fit = fit_behavioural(get_preset(preset), preset=preset, n_trials=trials, seed=seed)
     write_atomic(out, lambda p: p.write_text(fit.to_json()))
     for d in (fit.ap_to_p, fit.p_to_ap):
         _console().print(
@@ -137,6 +161,45 @@ def device_fit(preset: str, trials: int, seed: int, out_path: Path) -> None:
                 f"h0 = {th.h0:.4f}, tau_w = {th.tau_w_s * 1e9:.3f} ns{z}"
             )
     _console().print(f"t_sw = {fit.tsw_s * 1e12:.1f} ps; wrote {out}")
+
+
+def _fit_measured_cmd(preset: str, data_path: Path, from_state: str | None,
+                      data_trials: int | None, out: Path, report_path: Path | None,
+                      plot_path: Path | None) -> None:
+    import json
+
+    import pandas as pd
+
+    from spinspice.analysis.device_fit import fit_measured, parse_switching_csv, plot_measured_fit
+    from spinspice.analysis.tables import write_atomic
+    from spinspice.errors import ParameterError
+    from spinspice.spintronic_cells.fit import shipped_fit
+    from spinspice.spintronic_cells.presets import get_preset
+
+    if from_state is None:
+        raise click.BadParameter("--data needs --from AP|P (the start state)", param_hint="--from")
+    report = _prepare_output(report_path or out.with_name(out.stem + ".report.json"))
+    plot = _prepare_output(plot_path)
+    try:
+        table = pd.read_csv(data_path, comment="#", skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"cannot read {data_path} as CSV: {exc}") from None
+    data = parse_switching_csv(table, from_state, data_trials)  # type: ignore[arg-type]
+    res = fit_measured(data, get_preset(preset), shipped_fit(preset), preset=preset)
+    write_atomic(out, lambda p: p.write_text(res.fit.to_json()))
+    assert report is not None
+    text = json.dumps(_json_safe(res.report()), indent=2, sort_keys=True) + "\n"
+    write_atomic(report, lambda p: p.write_text(text))
+    if plot is not None:
+        plot_measured_fit(res, plot)
+    con = _console()
+    for key, unit, scale in (("c_As", "A*s", 1.0), ("ic_A", "uA", 1e6), ("theta0_rad", "rad", 1.0)):
+        lo, hi = res.ci95[key]
+        con.print(f"{res.direction} {key}: {res.estimates[key] * scale:.4g} {unit} "
+                  f"(95 % CI {lo * scale:.4g} .. {hi * scale:.4g})")
+    con.print(f"{data.voltage_V.size} points, deviance {res.deviance:.2f}, "
+              f"max |residual z| {float(abs(res.residual_z).max()):.2f}")
+    con.print(f"wrote {out} and {report}" + (f" and {plot}" if plot else ""))
 
 
 
