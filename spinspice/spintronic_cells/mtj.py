@@ -36,6 +36,9 @@ GAMMA_T = 1.760859e11
 GAMMA0 = GAMMA_T * MU0
 
 State = Literal["P", "AP"]
+TemperatureLaw = Literal["theta0-sqrt-t", "seed001-table7"]
+#: The temperature laws :meth:`MTJParams.at_temperature` knows.
+TEMPERATURE_LAWS: tuple[str, ...] = ("theta0-sqrt-t", "seed001-table7")
 Direction = Literal["AP->P", "P->AP"]
 
 
@@ -103,6 +106,11 @@ class MTJParams:
         Attempt frequency of the thermally activated regime, Hz (seed 000). Default 1 GHz.
     source:
         Where the numbers come from.
+    temperature_law:
+        How :meth:`at_temperature` changes the device: ``"theta0-sqrt-t"`` (default) scales
+        θ0 ∝ √T at fixed H_k, M_s and V (seed 001 eq. 15) and keeps both resistances, i.e.
+        this device has no resistance-temperature law of its own; ``"seed001-table7"``
+        (seed 001 device C only) adds that device's measured R_off(T) of Table 7.
     """
 
     a_m: float
@@ -119,6 +127,7 @@ class MTJParams:
     v_half_V: float = 10.0
     f0_Hz: float = 1e9
     source: str = ""
+    temperature_law: TemperatureLaw = "theta0-sqrt-t"
 
     def __post_init__(self) -> None:
         _check("a_m", self.a_m, 1e-9, 1e-5)
@@ -137,6 +146,11 @@ class MTJParams:
         if self.r_off_ohm <= self.r_on_ohm:
             raise ParameterError(
                 f"r_off_ohm ({self.r_off_ohm}) must exceed r_on_ohm ({self.r_on_ohm})"
+            )
+        if self.temperature_law not in TEMPERATURE_LAWS:
+            raise ParameterError(
+                f"temperature_law must be one of {', '.join(TEMPERATURE_LAWS)}, "
+                f"got {self.temperature_law!r}"
             )
         if self.a_m < self.b_m:
             raise ParameterError("a_m (easy axis) must be at least b_m")
@@ -205,14 +219,21 @@ class MTJParams:
         return self.r_on_ohm * (1.0 + p2) / (1.0 + p2 * cos_theta)
 
     def at_temperature(self, temperature_K: float) -> MTJParams:
-        """Parameters at another temperature.
+        """Parameters at another temperature, by this device's ``temperature_law``.
 
-        θ0 ∝ sqrt(T) at fixed H_k, M_s and V (seed 001 eq. 15; Table 7 follows it to 1 %);
-        R_off(T) interpolated linearly in Table 7 of seed 001 (260–373 K) and scaled by
-        this device's R_off at its own temperature; R_on is temperature independent
-        (seed 001 §5.4.3).
+        Both laws: θ0 ∝ sqrt(T) at fixed H_k, M_s and V (seed 001 eq. 15; Table 7 follows it
+        to 1 %). ``"seed001-table7"`` (device C) also interpolates R_off(T) linearly in
+        Table 7 of seed 001 (260–373 K), scaled by this device's R_off at its own
+        temperature, R_on being temperature independent (seed 001 §5.4.3);
+        ``"theta0-sqrt-t"`` keeps both resistances (no resistance law known for the device).
         """
         _check("temperature_K", temperature_K, 1.0, 1000.0)
+        if self.temperature_law == "theta0-sqrt-t":
+            return replace(
+                self,
+                temperature_K=float(temperature_K),
+                theta0_rad=self.theta0_rad * math.sqrt(temperature_K / self.temperature_K),
+            )
         ratio = _table7_roff(temperature_K) / _table7_roff(self.temperature_K)
         return replace(
             self,

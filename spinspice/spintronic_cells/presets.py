@@ -24,6 +24,7 @@ PRESETS: dict[str, MTJParams] = {
         ic0_p_to_ap_A=157e-6 * (1 + _P2) / (1 - _P2),
         theta0_rad=0.345,
         temperature_K=300.0,
+        temperature_law="seed001-table7",
         source=(
             "seed 001 (Greenberg-Toledo et al.) Table 3, MTJ device C: a = 50 nm, b = 20 nm, "
             "t_f = 2 nm, mu0*Ms = 0.5 T, alpha = 0.01, R_on = 1500 ohm, R_off = 2500 ohm, "

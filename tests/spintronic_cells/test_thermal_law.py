@@ -103,3 +103,19 @@ def test_draws_keep_the_angles_of_a_seed_and_add_exponential_thresholds() -> Non
     assert tail.thermal_thresholds(0) == d.thermal_thresholds(5)
     bare = replace(d, e_ap2p=None, e_p2ap=None)
     assert bare.thermal_thresholds(0) == (1e3, 1e3)
+
+
+def test_table7_resistance_law_belongs_to_device_c_only() -> None:
+    from spinspice.spintronic_cells.presets import get_preset
+
+    dev = get_preset("seed001-device-c")
+    hot = dev.at_temperature(333.0)
+    assert hot.r_off_ohm == pytest.approx(2270.0) and hot.theta0_rad == pytest.approx(
+        0.345 * math.sqrt(333 / 300))
+    other = replace(dev, temperature_law="theta0-sqrt-t", r_off_ohm=9000.0, r_on_ohm=4000.0)
+    warm = other.at_temperature(333.0)
+    assert warm.r_off_ohm == 9000.0 and warm.r_on_ohm == 4000.0  # no Table 7 for others
+    assert warm.theta0_rad == pytest.approx(hot.theta0_rad)
+    assert other.at_temperature(500.0).temperature_K == 500.0  # outside Table 7: fine
+    with pytest.raises(ParameterError, match="temperature_law"):
+        replace(dev, temperature_law="bogus")  # type: ignore[arg-type]
