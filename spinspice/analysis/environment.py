@@ -12,6 +12,7 @@ import platform
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from spinspice.analysis.runner import INSTALL_HINT, Engine, ngspice_info, run_one
 from spinspice.errors import SpinspiceError
@@ -43,6 +44,11 @@ PACKAGES: tuple[tuple[str, str], ...] = (
     ("scikit-learn", "ml"),
     ("dask", "cluster"),
 )
+
+#: Largest relative difference of the inverter's I(vdd) between VACASK and ngspice for the
+#: doctor's VACASK check to pass; our choice: 100× the ~1e-8 the two engines agree to on our
+#: 4T2R decks (docs/engineering_facts.md §7).
+VACASK_AGREEMENT_REL: Final = 1e-6
 
 _TEST_VA = """`include "disciplines.vams"
 module spinspice_probe_res(p, n);
@@ -133,8 +139,9 @@ def vacask_check(vacask: Engine, ngspice: Engine) -> Check:
     except SpinspiceError:
         return Check("VACASK", True, detail + " (ngspice not available to compare)")
     rel = abs(i_vc - i_ng) / max(abs(i_ng), 1e-15)
-    return Check("VACASK", rel < 1e-6, detail + f", ngspice agrees to {rel:.1e}",
-                 "" if rel < 1e-6 else "VACASK and ngspice disagree; report it")
+    agrees = rel < VACASK_AGREEMENT_REL
+    return Check("VACASK", agrees, detail + f", ngspice agrees to {rel:.1e}",
+                 "" if agrees else "VACASK and ngspice disagree; report it")
 
 
 def run_checks(engine: Engine, vacask: Engine) -> list[Check]:

@@ -4,7 +4,7 @@
 (:func:`spinspice.netlists.vacask.write_vacask`), copies the files it loads into a private
 run directory, runs ``vacask -qp deck.sim`` there (argv list, no shell, a timeout,
 ``LD_LIBRARY_PATH`` pointing at VACASK's bundled ``lib`` for the child only —
-ENGINEERING_NOTES §7) and reads every analysis' ``<name>.raw`` with our own reader
+docs/engineering_facts.md §7) and reads every analysis' ``<name>.raw`` with our own reader
 (:func:`spinspice.analysis.rawfile.read_raw`).
 
 Results come back as ordinary :class:`~spinspice.analysis.runner.SimResult` objects under

@@ -8,7 +8,7 @@ the ngspice writer: names only through :func:`~spinspice.netlists.values.check_i
 numbers only through :func:`~spinspice.netlists.values.format_number`, and a text guard
 (:func:`check_vacask_text`) on the result.
 
-What is mapped, and how (ENGINEERING_NOTES §7):
+What is mapped, and how (docs/engineering_facts.md §7):
 
 * R, C: the SPICE3 resistor/capacitor OSDI models VACASK ships (``spice/resistor.osdi``,
   ``spice/capacitor.osdi``). A capacitor's ``ic=`` is dropped: ngspice applies it only
@@ -182,6 +182,11 @@ def _save_path(path: object) -> str:
     return ":".join(_node(p) for p in path)
 
 
+#: Fewest ``:``-separated parts of a VACASK node name inside an instance: the instance path
+#: and the node (``n1:s``, ``x1:n1:s``).
+_INSTANCE_NODE_MIN_PARTS: Final = 2
+
+
 def ngspice_vector_name(name: str) -> str:
     """The ngspice vector name of a VACASK raw-file name (both lower case).
 
@@ -202,7 +207,7 @@ def ngspice_vector_name(name: str) -> str:
     if "(" in low:
         return low
     parts = low.split(":")
-    if len(parts) >= 2 and parts[-2].startswith("n"):
+    if len(parts) >= _INSTANCE_NODE_MIN_PARTS and parts[-2].startswith("n"):
         inst = parts[:-1]
         if len(inst) == 1:
             return f"v({inst[0]}#{parts[-1]})"
@@ -282,6 +287,11 @@ def _translate_card(card: ModelCard) -> tuple[VacaskModel, str | None]:
     return VacaskModel(card.name, card.device_type, tuple(card.params.items())), None
 
 
+#: Words of a ``.lib <section>`` line that opens a library section (``.lib <file> <section>``,
+#: with three, includes one).
+_LIB_SECTION_WORDS: Final = 2
+#: Fewest words of a ``.model`` card: ``.model <name> <type>``, then its parameters.
+_MODEL_CARD_MIN_WORDS: Final = 3
 #: One parsed ``.model`` card: name, device type, parameters.
 _Card = tuple[str, str, tuple[tuple[str, float], ...]]
 
@@ -303,12 +313,12 @@ def _bundled_library(text: str) -> dict[str, tuple[_Card, ...]]:
     for line in lines:
         words = line.replace("(", " ").replace(")", " ").split()
         head = words[0].lower()
-        if head == ".lib" and len(words) == 2:
+        if head == ".lib" and len(words) == _LIB_SECTION_WORDS:
             section = check_identifier(words[1], what="library section").lower()
             sections[section] = []
         elif head == ".endl":
             section = None
-        elif head == ".model" and section is not None and len(words) >= 3:
+        elif head == ".model" and section is not None and len(words) >= _MODEL_CARD_MIN_WORDS:
             params: list[tuple[str, float]] = []
             for w in words[3:]:
                 key, sep, value = w.partition("=")

@@ -20,6 +20,7 @@ from spinspice.analysis.array_ops import (
     run_array_op,
     unit_current_job,
 )
+from spinspice.analysis.corners import DECODE_LSB
 from spinspice.analysis.energy import energy_row_4t2r
 from spinspice.analysis.gxnor import measure_gxnor
 from spinspice.analysis.registry import DesignSpec, Family, register
@@ -37,8 +38,6 @@ from spinspice.netlists.job import Job
 from spinspice.netlists.mtj_model import MTJModelKind
 from spinspice.spintronic_cells.fit import BehaviouralFit
 
-#: |error| below which a read decodes, in units of one synapse current (seed 001 §5.2.1).
-DECODE_LSB = 0.5
 #: ΔW of the golden/exported update (as in the corner checks).
 UPDATE_DELTA_W = 1.5
 
