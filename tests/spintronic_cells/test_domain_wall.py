@@ -27,8 +27,8 @@ from spinspice.spintronic_cells.domain_wall import (
 P = DW_PRESETS["seed004-dw"]
 
 
-def test_preset_gives_the_threshold_and_velocity_of_the_engineering_notes() -> None:
-    # ENGINEERING_NOTES 7: w = 50 nm, t = 1.5 nm -> I_th ~ 7.5 uA and v ~ 10 m/s at 15 uA
+def test_preset_gives_the_threshold_and_velocity_of_the_engineering_facts() -> None:
+    # docs/engineering_facts.md §7: w = 50 nm, t = 1.5 nm -> I_th ~ 7.5 uA and v ~ 10 m/s at 15 uA
     assert P.i_th_A == pytest.approx(7.5e-6)
     assert float(velocity_m_per_s(P, 15e-6)) == pytest.approx(9.92, rel=1e-3)
     assert P.on_off_ratio == pytest.approx(2.5)

@@ -123,7 +123,8 @@ def test_device_switching_is_the_physics_stage_model() -> None:
         got = dev.psw(widths, direction=direction, voltage_V=1.0)  # type: ignore[arg-type]
         ref = switching_probability(params, from_state=state, voltage_V=1.0, widths_s=widths)  # type: ignore[arg-type]
         assert np.allclose(got, ref, rtol=0, atol=1e-15)
-    # ENGINEERING_NOTES §5: the (I - Ic0) form gives P_sw(T_up = 2 ns, 1 V) well below 1.
+    # docs/engineering_facts.md §5: seed 001 Table 3 does not give P_sw(T_up = 2 ns, 1 V) ~ 1;
+    # the (I - Ic0) form gives well below 1.
     assert 0.2 < float(dev.psw(np.array([2e-9]), direction="AP->P", voltage_V=1.0)[0]) < 0.3
 
 
