@@ -119,3 +119,17 @@ def test_table7_resistance_law_belongs_to_device_c_only() -> None:
     assert other.at_temperature(500.0).temperature_K == 500.0  # outside Table 7: fine
     with pytest.raises(ParameterError, match="temperature_law"):
         replace(dev, temperature_law="bogus")  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_shipped_fit_is_reproduced_by_its_command() -> None:
+    # `spinspice device fit --trials 5000 --seed 2026` (14 Monte-Carlo runs, minutes)
+    from importlib import resources
+
+    from spinspice.spintronic_cells.fit import fit_behavioural
+    from spinspice.spintronic_cells.presets import get_preset
+
+    fit = fit_behavioural(get_preset("seed001-device-c"), preset="seed001-device-c",
+                          n_trials=5000, seed=2026)
+    path = resources.files("spinspice.spintronic_cells") / "data" / "seed001-device-c.fit.json"
+    assert fit.to_json() == path.read_text()
