@@ -303,7 +303,7 @@ def fit_measured(
                          voltages_V=tuple(float(x) for x in np.unique(data.voltage_V)),
                          rms_cdf_error=float(np.sqrt(np.mean((phat - p) ** 2))),
                          max_cdf_error=float(np.max(np.abs(phat - p))))
-    fit = replace(base, preset=preset, seed=-1, trials=int(n.sum()),
+    fit = replace(base, preset=preset, seed=0, trials=int(n.sum()),
                   ap_to_p=fitted_dir if d == "AP->P" else base.ap_to_p,
                   p_to_ap=fitted_dir if d == "P->AP" else base.p_to_ap)
     del params

@@ -142,6 +142,9 @@ def test_device_fit_data_cli_writes_a_fit_every_command_accepts(tmp_path: Path) 
                                    "-o", str(out), "--plot", str(tmp_path / "m.png")])
     assert res.exit_code == 0, res.output
     fit = load_fit(out)
+    from spinspice.spintronic_cells.fit_checks import load_checked_fit
+
+    assert load_checked_fit(out) == fit  # what --fit of corners, energy, train reads
     report = json.loads((tmp_path / "meas.fit.report.json").read_text())
     lo, hi = report["ci95"]["c_As"]
     assert lo < fit.ap_to_p.c_As < hi and len(report["points"]) == 24
