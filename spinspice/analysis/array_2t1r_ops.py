@@ -26,7 +26,12 @@ from typing import Final, Literal
 
 import numpy as np
 
-from spinspice.analysis.array_ops import ArrayOpResult, delivered_energy_J, settling_latency_s
+from spinspice.analysis.array_ops import (
+    ArrayOpResult,
+    delivered_energy_J,
+    read_waveforms,
+    settling_latency_s,
+)
 from spinspice.analysis.rawfile import RawPlot
 from spinspice.analysis.runner import Engine, SimResult, run_one
 from spinspice.array_builder.array_2t1r import (
@@ -212,11 +217,11 @@ def measure_2t1r_read(
     *,
     settle_lsb: float = 0.1,
 ) -> Read2T1RResult:
-    """Read the result of :func:`~spinspice.array_builder.array_2t1r.read_job`."""
+    """Read the result of :func:`~spinspice.array_builder.array_2t1r.read_job` (a transient
+    or a quasi-static solution of it, see :class:`~spinspice.analysis.array_ops.ArrayOpResult`)."""
     x = np.asarray(vector, dtype=int)
-    tran = sim.plot("tran")
-    t = tran.scale
-    energy = delivered_energy_J(circuit, tran)
+    tran, t, transient = read_waveforms(sim, pulse.stop_s)
+    energy = delivered_energy_J(circuit, tran) if transient else float("nan")  # type: ignore[arg-type]
 
     def cur(kind: str, k: int) -> np.ndarray:
         out: np.ndarray = tran[f"i({sense_name(kind, k).lower()})"]
@@ -241,9 +246,14 @@ def measure_2t1r_read(
         ideal_count=ideal,
         unit_A=unit,
         energy_J=energy,
-        latency_s=settling_latency_s(t, out, settle_lsb * unit, pulse.delay_s),
+        latency_s=(
+            settling_latency_s(t, out, settle_lsb * unit, pulse.delay_s)
+            if transient
+            else np.full(out.shape[0], np.nan)
+        ),
         pulse=pulse,
         elapsed_s=sim.elapsed_s,
+        engine=sim.backend,
     )
     return Read2T1RResult(
         op=op,
@@ -320,6 +330,7 @@ class Update2T1RResult:
     duration_s: float
     pulse: UpdatePulse2T1R
     elapsed_s: float
+    engine: str = "ngspice"
 
     @property
     def eligible(self) -> np.ndarray:
@@ -448,4 +459,5 @@ def measure_2t1r_update(
         duration_s=float(t[-1]),
         pulse=deck.pulse,
         elapsed_s=sim.elapsed_s,
+        engine=sim.backend,
     )

@@ -37,6 +37,7 @@ from spinspice.array_builder.synapse_4t2r import (
     all_gxnor_cases,
     gxnor_job,
 )
+from spinspice.errors import ResultParseError
 from spinspice.netlists.circuit import Circuit, Dc, Pulse, Pwl, VoltageSource
 from spinspice.netlists.job import Job
 
@@ -69,6 +70,30 @@ def _source_voltage(src: VoltageSource, t: np.ndarray) -> np.ndarray:
     if isinstance(w, Pulse):  # pragma: no cover - not used by the array builders yet
         raise NotImplementedError("energy of PULSE sources")
     raise TypeError(type(w))
+
+
+class _Settled:
+    """Vectors of a quasi-static result as constant two-point waveforms over (0, stop)."""
+
+    def __init__(self, op: RawPlot) -> None:
+        self.op = op
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        v = float(self.op[name][0])
+        return np.array([v, v])
+
+
+def read_waveforms(
+    sim: SimResult, stop_s: float
+) -> tuple[RawPlot | _Settled, np.ndarray, bool]:
+    """(vectors, time axis, is-transient) of a read result: the transient's waveforms, or —
+    for a quasi-static engine that returns only an operating point — the settled values as
+    constant waveforms over (0, ``stop_s``)."""
+    try:
+        tran = sim.plot("tran")
+    except ResultParseError:
+        return _Settled(sim.plot("op")), np.array([0.0, stop_s]), False
+    return tran, tran.scale, True
 
 
 def delivered_energy_J(circuit: Circuit, tran: RawPlot) -> float:
@@ -124,6 +149,10 @@ class ArrayOpResult:
         Read timing.
     elapsed_s:
         Simulator wall time, s.
+    engine:
+        The engine that produced it. A quasi-static engine (``fast``) gives the settled
+        outputs only: ``time_s`` is then (0, stop), ``out_A`` constant, and ``energy_J``
+        and ``latency_s`` are NaN (the transient is the ground truth for them).
     """
 
     operation: str
@@ -136,6 +165,7 @@ class ArrayOpResult:
     latency_s: np.ndarray
     pulse: ReadPulse
     elapsed_s: float
+    engine: str = "ngspice"
 
     @property
     def error_lsb(self) -> np.ndarray:
@@ -185,10 +215,10 @@ def measure_array_op(
     *,
     settle_lsb: float = 0.1,
 ) -> ArrayOpResult:
-    """Read the result of :func:`~spinspice.array_builder.array_4t2r.read_job`."""
-    tran = sim.plot("tran")
-    t = tran.scale
-    energy = delivered_energy_J(circuit, tran)
+    """Read the result of :func:`~spinspice.array_builder.array_4t2r.read_job` (a transient,
+    or a quasi-static solution of it: see :class:`ArrayOpResult`)."""
+    tran, t, transient = read_waveforms(sim, pulse.stop_s)
+    energy = delivered_energy_J(circuit, tran) if transient else float("nan")  # type: ignore[arg-type]
     w = weight_values(weights)
     x = np.asarray(vector, dtype=int)
     if operation == "ff":
@@ -207,7 +237,11 @@ def measure_array_op(
         ideal = w.T @ x
     unit = unit_A
     final = out[:, -1]
-    latency = settling_latency_s(t, out, settle_lsb * unit, pulse.delay_s)
+    latency = (
+        settling_latency_s(t, out, settle_lsb * unit, pulse.delay_s)
+        if transient
+        else np.full(out.shape[0], np.nan)
+    )
     return ArrayOpResult(
         operation=operation,
         time_s=t,
@@ -219,6 +253,7 @@ def measure_array_op(
         latency_s=latency,
         pulse=pulse,
         elapsed_s=sim.elapsed_s,
+        engine=sim.backend,
     )
 
 

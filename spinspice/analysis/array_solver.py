@@ -1095,3 +1095,40 @@ __all__ = [
     "settled_values",
     "waveform_value",
 ]
+
+
+#: Element kinds the fast engine models (resistors, capacitors, voltage sources, MOSFETs,
+#: subcircuit instances of plain subcircuits, cell arrays).
+_FAST_KINDS = frozenset({"R", "C", "V", "M", "X", "A"})
+
+
+def fast_can_solve(circuit: Circuit) -> bool:
+    """True if :class:`FastEngine` models every element of ``circuit`` (no behavioural
+    templates, no OSDI instances, no other element kinds)."""
+    if circuit.template_subcircuits:
+        return False
+    elements = [*circuit.elements, *(e for s in circuit.subcircuits for e in s.elements)]
+    return all(getattr(e, "kind", "") in _FAST_KINDS for e in elements)
+
+
+@dataclass(slots=True)
+class QuasiStaticFirst:
+    """An engine that solves every job the fast engine models with it (quasi-static: reads
+    give their settled values), and runs the rest (updates with the stochastic MTJ,
+    behavioural devices) on ``transient``, the ground truth for waveforms, latency and
+    dynamic energy. Each result's ``backend`` names the engine that produced it."""
+
+    fast: FastEngine
+    transient: Engine
+    name: str = "fast+ngspice"
+
+    def available(self) -> bool:
+        """True if both engines can run."""
+        return self.fast.available() and self.transient.available()
+
+    def run(self, jobs: Sequence[Job]) -> list[SimResult]:
+        """Results of ``jobs``, in order, each from the engine that can solve it."""
+        quick = [j.circuit is not None and fast_can_solve(j.circuit) for j in jobs]
+        fast_res = iter(self.fast.run([j for j, q in zip(jobs, quick, strict=True) if q]))
+        slow_res = iter(self.transient.run([j for j, q in zip(jobs, quick, strict=True) if not q]))
+        return [next(fast_res) if q else next(slow_res) for q in quick]

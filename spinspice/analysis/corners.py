@@ -79,6 +79,7 @@ CORNER_COLUMNS = (
     "psw_reference",
     "switch_agrees",
     "detail",
+    "engine",
 )
 
 
@@ -192,6 +193,7 @@ def read_checks(
                     error_lsb_loaded=float(loaded.error_lsb[out]),
                     latency_s=float(res.latency_s[out]),
                     energy_J=res.energy_J,
+                    engine=res.engine,
                     read_disturb_p=rd_p,
                     detail=f"{'row' if op == 'ff' else 'column'} output with only "
                     f"{'column' if op == 'ff' else 'row'} {line + 1} driven"
@@ -274,6 +276,7 @@ def _update_checks(
                 psw_reference=ref,
                 switch_agrees=agree,
                 energy_J=res.energy_J,
+                engine=res.engine,
                 i_out_A=float(res.current_A[c.m, c.n, 1]),
                 detail=f"SGD, ΔW=1.5 on all cells; from -1 to {res.final_weights[c.m, c.n]}",
             )
@@ -372,6 +375,7 @@ def decode_sweep(
                 "worst_row": int(err.argmax()) + 1,
                 "decodes": decodes,
                 "elapsed_s": res.elapsed_s,
+                "engine": res.engine,
                 "why": why,
             }
         )

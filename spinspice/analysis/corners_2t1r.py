@@ -68,6 +68,7 @@ def _update(
                 passed=bool(agree),
                 switch_agrees=bool(agree),
                 energy_J=res.energy_J,
+                engine=res.engine,
                 detail=f"columns {', '.join(str(n + 1) for n in cols)} updated; weight {wt:+d} -> "
                 f"{int(res.final_weights[c.m, c.n]):+d}; progress/threshold {prog:.3g}",
             )

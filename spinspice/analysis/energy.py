@@ -71,6 +71,7 @@ ENERGY_COLUMNS = (
     "t_ff_s",
     "t_update_s",
     "sim_time_s",
+    "engine",
 )
 
 
@@ -109,6 +110,7 @@ class QuasiStaticRead:
     power_W: float
     elapsed_s: float
     time_s: np.ndarray
+    engine: str = "ngspice"
 
 
 def quasi_static_read(
@@ -166,7 +168,11 @@ def quasi_static_read(
     window = pulse.t_rd_s + pulse.rise_s
     energy = power * window + charge
     return QuasiStaticRead(
-        energy, energy / (window + pulse.delay_s), sim.elapsed_s, np.array([0.0, pulse.stop_s])
+        energy,
+        energy / (window + pulse.delay_s),
+        sim.elapsed_s,
+        np.array([0.0, pulse.stop_s]),
+        sim.backend,
     )
 
 
@@ -319,6 +325,7 @@ def _energy_figures(
         "t_ff_s": float(ff.time_s[-1] - ff.time_s[0]),
         "t_update_s": t_update,
         "sim_time_s": sim_time,
+        "engine": ff.engine,
     }
 
 

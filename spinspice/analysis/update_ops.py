@@ -49,6 +49,8 @@ class UpdateResult:
         Energy delivered by all sources, J.
     elapsed_s:
         Simulator wall time, s.
+    engine:
+        The engine that produced it.
     """
 
     plan: UpdatePlan
@@ -59,6 +61,7 @@ class UpdateResult:
     p_model: np.ndarray
     energy_J: float
     elapsed_s: float
+    engine: str = "ngspice"
 
     @property
     def switched(self) -> np.ndarray:
@@ -133,6 +136,7 @@ def measure_update(plan: UpdatePlan, fit: BehaviouralFit, sim: SimResult) -> Upd
         p_model=p_model,
         energy_J=delivered_energy_J(plan.circuit, tran),
         elapsed_s=sim.elapsed_s,
+        engine=sim.backend,
     )
 
 

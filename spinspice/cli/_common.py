@@ -383,13 +383,15 @@ def simulator_options(func: F) -> F:
     """Options selecting and configuring the simulator backend."""
     func = click.option(
         "--engine",
-        type=click.Choice(["ngspice", "vacask"]),
-        default="ngspice",
+        type=click.Choice(["auto", "ngspice", "vacask", "fast"]),
+        default="auto",
         show_default=True,
         expose_value=False,
         callback=_remember_engine,
-        help="Simulator: ngspice, or VACASK (independent integrator and solver; the MTJ runs "
-        "as its Verilog-A twin; bundled MOSFET models only).",
+        help="Simulator: ngspice; VACASK (independent integrator and solver; the MTJ runs "
+        "as its Verilog-A twin; bundled MOSFET models only); fast (spinspice's quasi-static "
+        "array solver for reads, settled values only, ngspice for everything else); auto: "
+        f"fast for arrays above {AUTO_FAST_CELLS} cells, else ngspice.",
     )(func)
     func = click.option(
         "--backend",
@@ -425,16 +427,41 @@ def _report_kept(run_dir: Path) -> None:
     _console(stderr=True).print(f"kept run directory: {run_dir}", markup=False)
 
 
-def make_backend(backend: str, timeout_s: float, threads: int, keep_run_dir: bool) -> Any:
+#: ``--engine auto`` picks the fast quasi-static solver for reads above this many cells
+#: (32×32): there ngspice's sparse LU dominates (docs/engineering_facts.md §1), below it the
+#: transient is cheap and gives latency and energy too.
+AUTO_FAST_CELLS = 32 * 32
+
+
+def chosen_engine() -> str:
+    """The ``--engine`` value of the running command (``auto`` when it has none)."""
+    ctx = click.get_current_context(silent=True)
+    return str(ctx.meta.get("spinspice.engine", "auto")) if ctx is not None else "auto"
+
+
+def make_backend(
+    backend: str, timeout_s: float, threads: int, keep_run_dir: bool, *, cells: int = 0
+) -> Any:
     """The engine chosen on the command line, wrapped so that identical jobs run once.
 
-    Every kept run directory (``--keep-run-dir``, or a failed run) is printed on stderr.
+    ``cells``: the largest array the command simulates (for ``--engine auto``). Every kept
+    run directory (``--keep-run-dir``, or a failed run) is printed on stderr.
     """
     from spinspice.analysis.runner import CachingEngine, NgspiceOptions, NgspiceSubprocess
 
     engine: Any
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None and ctx.meta.get("spinspice.engine") == "vacask":
+    name = chosen_engine()
+    if name == "auto":
+        name = "fast" if cells > AUTO_FAST_CELLS else "ngspice"
+    if name == "fast":
+        from spinspice.analysis.array_solver import FastEngine, QuasiStaticFirst
+
+        ngspice = NgspiceSubprocess(
+            NgspiceOptions(timeout_s=timeout_s, num_threads=threads, keep_run_dir=keep_run_dir,
+                           on_kept=_report_kept)
+        )
+        return CachingEngine(QuasiStaticFirst(FastEngine(characteriser=ngspice), ngspice))
+    if name == "vacask":
         from spinspice.analysis.vacask_engine import VacaskEngine, VacaskOptions
 
         if backend != "subprocess":

@@ -15,6 +15,7 @@ from spinspice.cli._common import (
     _console,
     _prepare_output,
     array_design,
+    chosen_engine,
     fit_option,
     handle_errors,
     load_device_fit,
@@ -140,7 +141,8 @@ def corners(
         raise click.BadParameter(
             f"--sweep is implemented for --cell {', '.join(names('sweep'))}", param_hint="--sweep"
         )
-    sim = make_backend(backend, timeout_s, threads, keep_run_dir)
+    largest = max([rows * cols, *(n * n for n in sizes)])
+    sim = make_backend(backend, timeout_s, threads, keep_run_dir, cells=largest)
     ops = family.corner_operations if op == "all" else (op,)
     fit = load_device_fit(cell, fit_path)
     design = array_design(cell, rows, cols, config, models, corner, fit)
@@ -272,7 +274,15 @@ def energy(
     out = _prepare_output(csv_path)
     plot_out = _prepare_output(plot_path)
     dims = _sizes(sizes)
-    sim = make_backend(backend, timeout_s, threads, keep_run_dir)
+    if chosen_engine() == "fast" and method != "op":
+        raise click.BadParameter(
+            "the fast engine gives quasi-static reads (no dynamic energy): use --method op, "
+            "or --engine ngspice for transients",
+            param_hint="--engine",
+        )
+    # auto: the fast solver for quasi-static reads of large arrays, ngspice for transients
+    largest = max(m * n for m, n in dims) if method == "op" else 0
+    sim = make_backend(backend, timeout_s, threads, keep_run_dir, cells=largest)
     fit = load_device_fit(cell, fit_path)
     designs = [array_design(cell, m, n, config, models, corner, fit) for m, n in dims]
     assert family.energy is not None
