@@ -50,7 +50,7 @@ import hashlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import scipy.sparse as sp
@@ -92,6 +92,31 @@ IntArray = NDArray[np.intp]
 
 #: Node wiring classes for the ordering.
 _WIRED_X, _WIRED_Y, _LOCAL, _NOWHERE = 0, 1, 2, 3
+#: Most levels of the nested-dissection ordering key: each level appends a base-3 digit to
+#: an int64 key, and 3**39 < 2**63 < 3**40.
+_MAX_DISSECTION_DEPTH: Final = 39
+#: Length of an ngspice vector name with nothing between its brackets, characters.
+_EMPTY_VECTOR_NAME_LEN: Final = len("v()")
+#: Loosest Newton error bound a solver accepts, V; our choice: above 1 mV the result is no
+#: longer an accurate operating point (the default is 1e-10 V, docs/array_solver.md
+#: "Solver" step 4).
+MAX_TOL_V: Final = 1e-3
+#: Fraction of the active unknowns that must sit on array sites for the geometric
+#: nested-dissection ordering (else SuperLU's COLAMD), dimensionless; our choice: the
+#: geometry orders the matrix well only when most unknowns belong to it.
+_DISSECTION_MIN_SITE_FRACTION: Final = 0.5
+#: Most halvings of a Newton step that leaves the MOSFET tables' range; our choice: 2**-20
+#: ≈ 1e-6 of the step (the operating point is checked against the grid afterwards).
+_MAX_STEP_HALVINGS: Final = 20
+#: Contraction ratio ρ = δ_k/δ_(k−1) from which a chord step (old LU) no longer suffices
+#: and the Jacobian is refactorised, dimensionless (docs/array_solver.md "Solver" step 4).
+_CHORD_MAX_RHO: Final = 0.25
+#: Most Newton steps one LU serves before it is refactorised, steps; our choice: bounds the
+#: drift of an old Jacobian.
+_CHORD_MAX_AGE: Final = 8
+#: Circuit structures whose solvers a FastEngine keeps (the oldest is dropped first); our
+#: choice: each holds a flattened network and its LU.
+_SOLVER_CACHE_SIZE: Final = 4
 
 
 # --------------------------------------------------------------------------- sources
@@ -417,7 +442,7 @@ def _dissection_order(x: FloatArray, y: FloatArray, wiring: FloatArray, leaf: in
         x0, x1 = np.full(n, xi[live].min()), np.full(n, xi[live].max())
         y0, y1 = np.full(n, yi[live].min()), np.full(n, yi[live].max())
         depth = 0
-        while live.any() and depth < 39:  # 3**39 < 2**63
+        while live.any() and depth < _MAX_DISSECTION_DEPTH:
             depth += 1
             key *= 3
             wx, wy = x1 - x0, y1 - y0
@@ -491,7 +516,11 @@ class DcSolution:
         res: dict[str, float] = {}
         for name in names:
             key = name.lower()
-            inner = key[2:-1] if len(key) > 3 and key[1] == "(" and key[-1] == ")" else ""
+            inner = (
+                key[2:-1]
+                if len(key) > _EMPTY_VECTOR_NAME_LEN and key[1] == "(" and key[-1] == ")"
+                else ""
+            )
             if key.startswith("i(") and inner in self.source_A:
                 res[name] = self.source_A[inner]
             elif key.startswith("v(") and inner in self._index and inner != GROUND:
@@ -526,7 +555,7 @@ class CircuitSolver:
         tol_V: float = 1e-10,
         max_iter: int = 60,
     ) -> None:
-        if not 0 < tol_V <= 1e-3:
+        if not 0 < tol_V <= MAX_TOL_V:
             raise ParameterError(f"tol_V must be in (0, 1e-3] V, got {tol_V}")
         t0 = time.perf_counter()
         self.circuit = circuit
@@ -623,7 +652,7 @@ class CircuitSolver:
         rep[self._node_a[act_nodes]] = act_nodes
         xyw = net.site_xyw[rep] if rep.size else np.zeros((0, 3))
         with_site = xyw[:, 2] != _NOWHERE
-        if rep.size and with_site.mean() >= 0.5:
+        if rep.size and with_site.mean() >= _DISSECTION_MIN_SITE_FRACTION:
             perm = _dissection_order(xyw[:, 0], xyw[:, 1], xyw[:, 2])
             self._permc = "NATURAL"
         else:
@@ -825,7 +854,7 @@ class CircuitSolver:
             scale = min(1.0, 0.3 / step) if step > 0 else 1.0
             x_new = x + scale * dx
             tries = 0
-            while not self._in_range(self._voltages(base, x_new)) and tries < 20:
+            while not self._in_range(self._voltages(base, x_new)) and tries < _MAX_STEP_HALVINGS:
                 scale *= 0.5
                 x_new = x + scale * dx
                 tries += 1
@@ -846,7 +875,7 @@ class CircuitSolver:
                 err = step
                 break
             # chord steps (old LU) while they contract fast enough, else refactorise
-            if (it > 1 and rho >= 0.25) or jac_age >= 8 or scale < 1.0:
+            if (it > 1 and rho >= _CHORD_MAX_RHO) or jac_age >= _CHORD_MAX_AGE or scale < 1.0:
                 lu = None
         else:
             if na:
@@ -1018,7 +1047,7 @@ class FastEngine:
         h = _structure_hash(circuit)
         sol = self._solvers.get(h)
         if sol is None:
-            if len(self._solvers) >= 4:
+            if len(self._solvers) >= _SOLVER_CACHE_SIZE:
                 self._solvers.pop(next(iter(self._solvers)))
             grid = self.grid
             if grid is None:

@@ -58,7 +58,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -87,6 +87,31 @@ FloatArray = NDArray[np.float64]
 
 #: Bumped whenever the stored arrays or the interpolant change meaning.
 TABLE_FORMAT = 2
+#: Fewest nodes of a not-a-knot cubic spline through a grid line, points (with fewer,
+#: scipy's not-a-knot spline degenerates to a parabola or a line); hence also the fewest
+#: points of a grid axis. Shorter lines (halves of a V_DS line split at 0) get
+#: finite-difference slopes instead.
+SPLINE_MIN_POINTS: Final = 4
+#: Most points of one grid axis; our choice: bounds the sweep length and the table's size
+#: (the default grid has 241).
+MAX_AXIS_POINTS: Final = 2001
+#: Most (V_GS, V_BS) pairs, i.e. transistor copies, in one characterisation deck; our choice:
+#: bounds the deck (the default grid has 1687 copies).
+MAX_DECK_PAIRS: Final = 4000
+#: Most random points of one :func:`validate` deck (one transistor each); our choice: bounds
+#: the deck.
+MAX_VALIDATE_POINTS: Final = 2000
+#: A grid node closer than this to 0 V is the V = 0 node, V; our choice: ``np.linspace``
+#: round-off only, far below any grid step.
+_ZERO_NODE_TOL_V: Final = 1e-12
+#: Index of V_DS among the (V_BS, V_GS, V_DS) axes: its splines are split at V_DS = 0.
+_VDS_AXIS: Final = 2
+#: A point within this fraction of a grid step of a node is evaluated at the node, steps;
+#: our choice: round-off of (v − v_0)/h only.
+_NODE_SNAP_STEPS: Final = 1e-9
+#: Largest difference between ngspice's swept V_DS values and the grid's, V; our choice:
+#: round-off of the ``.dc`` sweep only, far below a grid step.
+_SWEEP_MATCH_TOL_V: Final = 1e-9
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,12 +135,21 @@ class MosfetGrid:
             one_ok = name == "vbs_V"
             if not (np.isfinite(lo) and np.isfinite(hi)) or isinstance(n, bool):
                 raise ParameterError(f"{name}: start and stop must be finite")
-            if not isinstance(n, int) or not (n >= 4 or (one_ok and n == 1)) or n > 2001:
-                raise ParameterError(f"{name}: points must be an integer from 4 to 2001")
+            if (
+                not isinstance(n, int)
+                or not (n >= SPLINE_MIN_POINTS or (one_ok and n == 1))
+                or n > MAX_AXIS_POINTS
+            ):
+                raise ParameterError(
+                    f"{name}: points must be an integer"
+                    f" from {SPLINE_MIN_POINTS} to {MAX_AXIS_POINTS}"
+                )
             if n > 1 and not hi > lo:
                 raise ParameterError(f"{name}: stop must exceed start")
-        if self.vgs_V[2] * self.vbs_V[2] > 4000:
-            raise ParameterError("grid too large: at most 4000 (V_GS, V_BS) pairs per deck")
+        if self.vgs_V[2] * self.vbs_V[2] > MAX_DECK_PAIRS:
+            raise ParameterError(
+                f"grid too large: at most {MAX_DECK_PAIRS} (V_GS, V_BS) pairs per deck"
+            )
 
     @classmethod
     def for_vdd(cls, vdd_V: float, *, step_V: float = 0.0125) -> MosfetGrid:
@@ -197,12 +231,17 @@ def _spline_slopes(y: FloatArray, x: FloatArray, axis: int, split_at_zero: bool)
     from scipy.interpolate import CubicSpline
 
     def one(yy: FloatArray, xx: FloatArray) -> FloatArray:
-        if xx.size < 4:
+        if xx.size < SPLINE_MIN_POINTS:
             return np.asarray(np.gradient(yy, xx, axis=axis))
         return np.asarray(CubicSpline(xx, yy, axis=axis, bc_type="not-a-knot")(xx, 1))
 
-    zero = np.flatnonzero(np.abs(x) < 1e-12)
-    if not split_at_zero or zero.size != 1 or not 3 <= zero[0] <= x.size - 4:
+    zero = np.flatnonzero(np.abs(x) < _ZERO_NODE_TOL_V)
+    # each side, the node at 0 included, needs a spline's worth of nodes
+    if (
+        not split_at_zero
+        or zero.size != 1
+        or not SPLINE_MIN_POINTS - 1 <= zero[0] <= x.size - SPLINE_MIN_POINTS
+    ):
         return one(y, x)
     k = int(zero[0])
     left = one(np.take(y, np.arange(k + 1), axis=axis), x[: k + 1])
@@ -300,7 +339,7 @@ class MosfetTable:
             for mask in range(1, 8):
                 base = coef[mask & (mask - 1)]  # lower bits already differentiated
                 bit = (mask & -mask).bit_length() - 1
-                coef[mask] = _monotone_slopes(base, axes[bit], bit, bit == 2)
+                coef[mask] = _monotone_slopes(base, axes[bit], bit, bit == _VDS_AXIS)
             self._coef[name] = np.stack([coef[k] for k in range(8)])
         return self._coef[name]
 
@@ -363,10 +402,10 @@ class MosfetTable:
                 continue
             h = a[1] - a[0]
             f = (v - a[0]) / h
-            # points on a grid node (to 1e-9 of a step) sit exactly at the node: t = 0
-            i = np.clip(np.floor(f + 1e-9).astype(np.intp), 0, a.size - 2)
+            # points on a grid node (to _NODE_SNAP_STEPS of a step) sit exactly at it: t = 0
+            i = np.clip(np.floor(f + _NODE_SNAP_STEPS).astype(np.intp), 0, a.size - 2)
             t = f - i
-            t[np.abs(t) < 1e-9] = 0.0
+            t[np.abs(t) < _NODE_SNAP_STEPS] = 0.0
             idx.append(i)
             bases.append(_hermite_basis(t, h))
         n_bs = self.axes[0].size
@@ -459,7 +498,7 @@ def characterise(
     dc = res.plot("dc")
     vbs, vgs, vds = grid.axes()
     scale = np.asarray(dc.scale, float)
-    if scale.size < vds.size or np.max(np.abs(scale[: vds.size] - vds)) > 1e-9:
+    if scale.size < vds.size or np.max(np.abs(scale[: vds.size] - vds)) > _SWEEP_MATCH_TOL_V:
         raise SimulationError(
             f"MOSFET characterisation of {key.label}: ngspice swept {scale.size} V_DS points, "
             f"expected {vds.size} at the grid values"
@@ -587,8 +626,8 @@ def validate(
 ) -> TableCheck:
     """Compare the table with ngspice at ``points`` random points (uniform in ``region``:
     ((vgs_lo, vgs_hi), (vds_lo, vds_hi), (vbs_lo, vbs_hi)); default the whole grid)."""
-    if not 1 <= points <= 2000:
-        raise ParameterError("points must be from 1 to 2000")
+    if not 1 <= points <= MAX_VALIDATE_POINTS:
+        raise ParameterError(f"points must be from 1 to {MAX_VALIDATE_POINTS}")
     rng = np.random.default_rng(seed)
     vbs_a, vgs_a, vds_a = table.axes
     reg = region or (

@@ -51,7 +51,7 @@ from __future__ import annotations
 import functools
 import time
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Final, Literal, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -88,6 +88,17 @@ SOLVE_BLOCK = 16
 REF_PCG_MAX = 6
 #: That CG stops when its last update moves no voltage by more than this × max |source|.
 REF_PCG_STEP_V = 1e-13
+#: Bound (exclusive) on the relative residual at which PCG stops, dimensionless; our choice:
+#: a residual stop is not an error bound (with 1 µΩ drivers PCG's output currents are 5e-7
+#: relative off at 256×256, docs/engineering_facts.md §7), so loose ones are refused.
+MAX_RTOL: Final = 1e-3
+#: Most PCG iterations of one block solve before it fails; our choice: a safety bound far
+#: above the 12–27 iterations the preconditioned runs take up to 1024×1024 (module docstring).
+PCG_MAX_ITER: Final = 2000
+#: A bias-dependent Newton step below this that is at least half the previous one means
+#: the quadratic convergence has ended in round-off, V; our choice: far below any cell
+#: voltage of interest.
+NEWTON_ROUNDOFF_STEP_V: Final = 1e-9
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -304,7 +315,7 @@ class LinearSolver:
     ) -> None:
         if method not in ("auto", "direct", "pcg"):
             raise ParameterError(f"method must be auto, direct or pcg, got {method!r}")
-        if not 0 < rtol < 1e-3:
+        if not 0 < rtol < MAX_RTOL:
             raise ParameterError(f"rtol must be in (0, 1e-3), got {rtol}")
         t0 = time.perf_counter()
         self.net = net
@@ -545,7 +556,7 @@ class LinearSolver:
         p = z.copy()
         rz = np.einsum("ij,ij->j", res, z)
         it = 0
-        while it < 2000:
+        while it < PCG_MAX_ITER:
             it += 1
             ap = self._A @ p
             alpha = rz / np.einsum("ij,ij->j", p, ap)
@@ -558,7 +569,9 @@ class LinearSolver:
             p = z + (rz_new / rz) * p
             rz = rz_new
         else:
-            raise SimulationError("PCG did not converge in 2000 iterations")  # pragma: no cover
+            raise SimulationError(  # pragma: no cover
+                f"PCG did not converge in {PCG_MAX_ITER} iterations"
+            )
         self.iterations = max(self.iterations, it)
         return x
 
@@ -717,7 +730,7 @@ def solve_bias(
         v = v_new
         # quadratic convergence ends in round-off: stop at the tolerance or when a small
         # step stops shrinking
-        if step < tol_V or (step < 1e-9 and step >= 0.5 * last):
+        if step < tol_V or (step < NEWTON_ROUNDOFF_STEP_V and step >= 0.5 * last):
             break
         last = step
     else:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 from scipy.special import erfc
@@ -55,6 +55,10 @@ from spinspice.spintronic_cells.fit import BehaviouralFit
 
 if TYPE_CHECKING:
     import pandas as pd
+
+#: Fewest rows and columns of the adversarial pattern (seed 002 §4.4.1–4.4.2): one positive
+#: and at least one negative row, one negative and at least one positive column.
+ADVERSARIAL_MIN_LINES: Final = 2
 
 CSV_COLUMNS = (
     "phase",
@@ -309,8 +313,11 @@ def adversarial_inputs(rows: int, cols: int) -> tuple[FloatArray, FloatArray, Bo
     positive row sees ≈ (V_P − V_AP)·(M − 1)/M; in the 4-phase scheme the floating rows sit
     near ground and the cell of the driven row on the floating column sees ≈ V_P.
     """
-    if rows < 2 or cols < 2:
-        raise ParameterError("the adversarial pattern needs at least 2 rows and 2 columns")
+    if rows < ADVERSARIAL_MIN_LINES or cols < ADVERSARIAL_MIN_LINES:
+        raise ParameterError(
+            f"the adversarial pattern needs at least {ADVERSARIAL_MIN_LINES} rows"
+            f" and {ADVERSARIAL_MIN_LINES} columns"
+        )
     x = -np.ones(rows)
     x[0] = 1.0
     delta = np.ones(cols)
