@@ -1,9 +1,9 @@
-"""Stochastic LLG Monte Carlo throughput (issue: MTJ physics).
+"""Stochastic LLG Monte Carlo throughput.
 
 Prints trial-steps per second of :func:`spinspice.spintronic_cells.llg.run_llg`
 (vectorised over trials, Heun, float32, worker processes) against a straightforward per-trial loop of the
-same equations in plain Python, measured in the same run, and the ratio. Target in the
-issue: ≥ 5·10⁷ trial-steps/s on 2 cores.
+same equations in plain Python, measured in the same run, and the ratio. Target
+(docs/device.md "Throughput"): ≥ 5·10⁷ trial-steps/s on 2 cores.
 
     .venv/bin/python benchmarks/bench_llg.py [--trials 20000] [--steps 2000]
 """

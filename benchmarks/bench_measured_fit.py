@@ -1,4 +1,4 @@
-"""Coverage of the measured-data fit's 95 % intervals and its cost (issue 13).
+"""Coverage of the measured-data fit's 95 % intervals and its cost (docs/device.md).
 
 Draws ``--sets`` synthetic data sets (6 widths × 3 voltages × ``--trials`` trials, from AP)
 from a known law, fits each by maximum likelihood (spinspice.analysis.device_fit) and

@@ -5,7 +5,7 @@ LocalCluster, measured in one run on the same study (ratios, not absolute times)
 
 The study is a batch of independent, equal GXNOR jobs (the 4T2R cell at distinct read
 voltages: ~1 s of ngspice each), so the ratio shows the runner's scaling and overhead.
-Targets (issue 15): 2 workers >= 1.8x one worker; Dask within 10 % of the local pool.
+Targets: 2 workers >= 1.8x one worker; Dask within 10 % of the local pool.
 """
 
 from __future__ import annotations

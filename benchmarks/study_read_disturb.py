@@ -1,11 +1,12 @@
-"""Monte Carlo read disturb against the free layer's thermal stability (issue: MTJ physics).
+"""Monte Carlo read disturb against the free layer's thermal stability.
 
-The issue asks for a read-disturb probability < 1e-3 (V_rd = 0.1 V, T_rd = 0.5 ns, seed 001
-Table 3) in the LLG Monte Carlo. Table 3's θ0 = 0.345 rad means Δ = 1/(2·θ0²) = 4.2, and
-such a free layer hops the barrier thermally with or without current. This study sweeps θ0
-(hence H_k and Δ; every other parameter of ``seed001-device-c`` kept) and prints the
-fraction of trials that end the pulse switched, under the read voltage and at 0 V, from
-both states: the data for choosing a preset that meets the criterion.
+The criterion (docs/device.md) is a read-disturb probability < 1e-3 (V_rd = 0.1 V,
+T_rd = 0.5 ns, seed 001 Table 3) in the LLG Monte Carlo. Table 3's θ0 = 0.345 rad means
+Δ = 1/(2·θ0²) = 4.2, and such a free layer hops the barrier thermally with or without
+current. This study sweeps θ0 (hence H_k and Δ; every other parameter of
+``seed001-device-c`` kept) and prints the fraction of trials that end the pulse switched,
+under the read voltage and at 0 V, from both states: the data for choosing a preset that
+meets the criterion.
 
     .venv/bin/python benchmarks/study_read_disturb.py [--trials 100000]   # ~45 s
 """
