@@ -19,7 +19,7 @@ from typing import Final
 
 from spinspice.errors import NetlistError, ParameterError
 
-#: Pattern every SPICE identifier we emit must match (ENGINEERING_NOTES §2).
+#: Pattern every SPICE identifier we emit must match (docs/engineering_facts.md §2).
 IDENTIFIER_RE: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 #: A file path we are willing to write into a netlist: absolute, no quotes/spaces/newlines.

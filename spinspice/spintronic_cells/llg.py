@@ -9,11 +9,11 @@ vector m, fields in A/m, γ' = γ·μ0/(1 + α²), γ·μ0 = 2.21e5 m/(A·s))::
   (H_k from θ0, :class:`~spinspice.spintronic_cells.mtj.MTJParams`) and the thin-film
   demagnetising field along z;
 * H_th: Brown's thermal field, each component N(0, σ²) per step with
-  σ = sqrt(2·α·k_B·T/(γ·μ0·μ0·M_s·V·Δt)) (γ·μ0 in m/(A·s): ENGINEERING_NOTES §5);
+  σ = sqrt(2·α·k_B·T/(γ·μ0·μ0·M_s·V·Δt)) (γ·μ0 in m/(A·s): docs/engineering_facts.md §5);
 * p = x̂ (the fixed layer; m_x = +1 is P). a_J = α·(H_k + M_s/2)·I/I_c0 with I_c0 of the
   direction the current pushes: the torque is calibrated so that the macrospin's
   critical current equals the parameter set's I_c0 (efficiency conventions differ by 2×
-  between papers, ENGINEERING_NOTES §5, so we pin the measurable quantity instead);
+  between papers, docs/engineering_facts.md §5, so we pin the measurable quantity instead);
 * I = V/(R(θ) + R_s) is recomputed every step with R(θ) = R_on·(1+P²)/(1+P²·cos θ).
 
 Integration: Heun (predictor–corrector) with the thermal field held over the step, which

@@ -32,7 +32,7 @@ E_CHARGE = 1.602176634e-19
 HBAR = 1.054571817e-34
 #: Gyromagnetic ratio of the electron, rad/(s·T) (use with fields in tesla).
 GAMMA_T = 1.760859e11
-#: γ·μ0 in m/(A·s) (use with fields in A/m; ENGINEERING_NOTES §5).
+#: γ·μ0 in m/(A·s) (use with fields in A/m; docs/engineering_facts.md §5).
 GAMMA0 = GAMMA_T * MU0
 
 State = Literal["P", "AP"]
