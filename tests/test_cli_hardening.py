@@ -250,7 +250,11 @@ def test_fit_json_validated(tmp_path: Path, change: dict[str, object], match: st
         load_checked_fit(bad)
     out = tmp_path / "c.csv"
     res = _run(["corners", "--rows", "2", "--cols", "2", "--csv", str(out), "--fit", str(bad)])
-    assert res.exit_code == 2 and match.split()[0] in res.output and "Traceback" not in res.output
+    assert (
+        res.exit_code == 2
+        and match.split(maxsplit=1)[0] in res.output
+        and "Traceback" not in res.output
+    )
     assert not out.exists()
 
 
@@ -329,3 +333,109 @@ def test_write_csv_refuses_devices(tmp_path: Path) -> None:
 
     with pytest.raises(ParameterError, match="device"):
         write_csv(pd.DataFrame({"a": [1]}), "/dev/null")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_interrupted_train_keeps_finished_epochs(tmp_path: Path, signum: int) -> None:
+    csv, summary = tmp_path / "t.csv", tmp_path / "t.json"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "spinspice.cli",
+            "train",
+            "--epochs",
+            "100000",
+            "--quiet",
+            "--csv",
+            str(csv),
+            "--summary",
+            str(summary),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(10)
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 128 + signum and "Traceback" not in err, err
+    import json
+
+    rows = pd.read_csv(csv)
+    info = json.loads(summary.read_text())
+    assert info["complete"] is False and info["epochs_finished"] == len(rows) > 0
+    assert list(rows["epoch"])[:3] == [1, 2, 3] or list(rows["epoch"])[:3] == [0, 1, 2]
+
+
+def test_memory_estimated_before_building(tmp_path: Path) -> None:
+    res = _run(
+        [
+            "sneak",
+            "--crossbar",
+            "1r",
+            "--scheme",
+            "2phase",
+            "--rows",
+            "4096",
+            "--cols",
+            "4096",
+            "--random",
+            "0",
+            "--csv",
+            str(tmp_path / "s.csv"),
+        ]
+    )
+    assert res.exit_code == 2 and "GiB of memory" in res.output
+    res = _run(["train", "--net", "64-100000000-10", "--csv", str(tmp_path / "t.csv")])
+    assert res.exit_code == 2 and "GiB of memory" in res.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fifo_as_input_refused_not_hung(tmp_path: Path) -> None:
+    fifo = tmp_path / "fit.json"
+    os.mkfifo(fifo)
+    res = _run(
+        [
+            "corners",
+            "--rows",
+            "2",
+            "--cols",
+            "2",
+            "--csv",
+            str(tmp_path / "c.csv"),
+            "--fit",
+            str(fifo),
+        ]
+    )
+    assert res.exit_code == 2 and "not a regular file" in res.output
+    res = _run(["gxnor", "--config", "/dev/zero", "--csv", str(tmp_path / "g.csv")])
+    assert res.exit_code == 2 and "not a regular file" in res.output
+
+
+def test_sneak_outputs_checked_before_work(tmp_path: Path) -> None:
+    res = _run(
+        [
+            "sneak",
+            "--crossbar",
+            "1r",
+            "--scheme",
+            "2phase",
+            "--rows",
+            "64",
+            "--cols",
+            "64",
+            "--random",
+            "0",
+            "--csv",
+            str(tmp_path / "s.csv"),
+            "--plot",
+            str(tmp_path / "s.csv"),
+        ]
+    )
+    assert res.exit_code == 2 and "two outputs" in res.output
+    assert list(tmp_path.iterdir()) == []

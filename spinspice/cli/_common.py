@@ -284,6 +284,36 @@ def parse_int_list(text: str, what: str, lo: int, hi: int) -> tuple[int, ...]:
     return vals
 
 
+# ---------------------------------------------------------------- memory
+
+
+def available_memory_bytes() -> int:
+    """Memory this machine can give a new allocation now (``MemAvailable``), bytes."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError):  # pragma: no cover - not Linux
+        return 1 << 62
+
+
+def check_memory(needed_bytes: float, what: str) -> None:
+    """Refuse (exit 2, with the estimate) work whose estimated memory exceeds what the
+    machine has available now."""
+    have = available_memory_bytes()
+    if needed_bytes > have:
+        gib = 1024.0**3
+        raise ParameterError(
+            f"{what} needs an estimated {needed_bytes / gib:.1f} GiB of memory; this machine "
+            f"has {have / gib:.1f} GiB available — choose a smaller size"
+        )
+
+
 # ---------------------------------------------------------------- the group
 
 

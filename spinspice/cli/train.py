@@ -259,7 +259,7 @@ def train(**opts: Any) -> None:
 def _run(**o: Any) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from spinspice.cli._common import _console, _prepare_output
+    from spinspice.cli._common import _console, _prepare_output, check_memory
     from spinspice.errors import ParameterError
     from spinspice.training.data import load_dataset
     from spinspice.training.loop import EpochRecord, TrainingConfig, TrainingResult, net_spec
@@ -324,9 +324,10 @@ def _run(**o: Any) -> None:
     seeds = tuple(cfg.seed + k for k in range(o["seeds"]))
     data = load_dataset(cfg.dataset, split_seed=cfg.split_seed, data_dir=cfg.data_dir)
     try:
-        net_spec(cfg, data)
+        spec = net_spec(cfg, data)
     except ParameterError as exc:
         raise click.BadParameter(str(exc), param_hint="--net") from None
+    check_memory(_train_bytes(spec, cfg.batch_size), f"train --net {cfg.net}")
 
     con = _console(stderr=True)
     total = len(values) * len(seeds) * cfg.epochs
@@ -342,17 +343,34 @@ def _run(**o: Any) -> None:
     ) as bar:
         task = bar.add_task(f"train {cfg.synapse} on {cfg.dataset}", total=total, acc="")
 
+        finished: list[tuple[int, EpochRecord]] = []  # (seed, record) of finished epochs
+        current = [cfg.seed]
+
         def tick(epoch: int, n: int, rec: EpochRecord) -> None:
+            finished.append((current[0], rec))
             bar.update(task, advance=1, acc=f"test {100 * rec.test_acc:.1f} %")
 
-        if param:
-            sweep = run_sweep(cfg, param, values, seeds, dataset=data, progress=tick)
-            for v, res in sweep.runs:
-                labelled.append((f"{param}={v:g} s{res.config.seed}", v, res.config.seed, res))
-        else:
-            for s in seeds:
-                res = run_training(replace(cfg, seed=s), dataset=data, progress=tick)
-                labelled.append((f"{cfg.synapse} s{s}", float("nan"), s, res))
+        try:
+            if param:
+                sweep = run_sweep(cfg, param, values, seeds, dataset=data, progress=tick)
+                for v, res in sweep.runs:
+                    labelled.append((f"{param}={v:g} s{res.config.seed}", v, res.config.seed, res))
+            else:
+                for s in seeds:
+                    current[0] = s
+                    res = run_training(replace(cfg, seed=s), dataset=data, progress=tick)
+                    labelled.append((f"{cfg.synapse} s{s}", float("nan"), s, res))
+        except (KeyboardInterrupt, SystemExit) as exc:
+            if param or not finished:
+                raise
+            _write_partial(finished, len(seeds) > 1, cfg, csv_out, summary_out, total)
+            con.print(
+                f"interrupted: wrote the {len(finished)} finished epochs to {csv_out}"
+                + (f" and {summary_out} (complete: false)" if summary_out else ""),
+                markup=False,
+            )
+            code = exc.code if isinstance(exc, SystemExit) else 130
+            raise SystemExit(code) from None
 
     rows: list[dict[str, Any]] = []
     for _, v, s, res in labelled:
@@ -402,3 +420,62 @@ def _run(**o: Any) -> None:
     written = [str(p) for p in (csv_out, summary_out, plot_out) if p is not None]
     out.print("wrote " + ", ".join(written))
     sys.stdout.flush()
+
+
+def _train_bytes(spec: Any, batch_size: int) -> float:
+    """Estimated peak memory of training ``spec``, bytes: float64 weights, latent
+    weights, gradients and optimizer state (4 copies of every parameter) and three float64
+    activation buffers per unit of a batch, over ~200 MB of imports and data."""
+    shape = tuple(spec.input_shape)
+    params = 0
+    units = 0
+    for layer in spec.layers:
+        if layer.kind == "conv" and len(shape) == 3:
+            c, h, w = shape
+            k = layer.kernel
+            params += c * layer.n_out * k * k
+            shape = (layer.n_out, max(h - k + 1, 1), max(w - k + 1, 1))
+        else:
+            n_in = 1
+            for d in shape:
+                n_in *= d
+            params += n_in * layer.n_out
+            shape = (layer.n_out,)
+        n = 1
+        for d in shape:
+            n *= d
+        units += n
+    return 200e6 + 4 * 8.0 * params + 3 * 8.0 * batch_size * units
+
+
+def _write_partial(
+    finished: list[tuple[int, Any]],
+    several_seeds: bool,
+    cfg: Any,
+    csv_out: Any,
+    summary_out: Any,
+    total: int,
+) -> None:
+    """Write the epochs that finished before an interrupt; the summary says
+    ``complete: false``."""
+    from spinspice.training.output import epoch_rows, write_epochs_csv, write_summary
+
+    rows: list[dict[str, Any]] = []
+    for seed in dict.fromkeys(s for s, _ in finished):
+        recs = [r for s, r in finished if s == seed]
+        rows.extend(epoch_rows(recs, **({"seed": seed} if several_seeds else {})))
+    write_epochs_csv(rows, csv_out)
+    if summary_out is not None:
+        last = finished[-1][1]
+        write_summary(
+            {
+                "complete": False,
+                "epochs_finished": len(finished),
+                "epochs_planned": total,
+                "synapse": cfg.synapse,
+                "net": cfg.net,
+                "dataset": cfg.dataset,
+                "last_test_accuracy": float(last.test_acc),
+            },
+            summary_out,
+        )
