@@ -439,3 +439,51 @@ def test_sneak_outputs_checked_before_work(tmp_path: Path) -> None:
     )
     assert res.exit_code == 2 and "two outputs" in res.output
     assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------- 8. progress
+
+
+@pytest.mark.ngspice
+def test_progress_bar_on_stderr_and_quiet(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    import spinspice.cli._common as common
+    from spinspice.analysis.runner import NgspiceSubprocess
+    from spinspice.netlists.circuit import (
+        GROUND,
+        Circuit,
+        Dc,
+        OperatingPoint,
+        Resistor,
+        VoltageSource,
+    )
+    from spinspice.netlists.job import make_job
+
+    buf = io.StringIO()
+    monkeypatch.setattr(
+        common, "_console", lambda stderr=False: Console(file=buf, force_terminal=True)
+    )
+    jobs = [
+        make_job(
+            Circuit(
+                title="p",
+                elements=(
+                    VoltageSource("V1", "a", GROUND, Dc(1.0)),
+                    Resistor("R1", "a", GROUND, r),
+                ),
+                analyses=(OperatingPoint(),),
+            ),
+            key=f"test/r{k}",
+        )
+        for k, r in enumerate((1e3, 2e3))
+    ]
+    res = common.ProgressEngine(NgspiceSubprocess(), label="corners", quiet=False).run(jobs)
+    assert len(res) == 2 and "corners: test/r1" in buf.getvalue() and "2/2" in buf.getvalue()
+    buf.truncate(0)
+    common.ProgressEngine(NgspiceSubprocess(), label="corners", quiet=True).run(jobs)
+    assert buf.getvalue() == ""
+    for cmd in (["corners"], ["energy"], ["device", "psw"], ["gxnor"]):
+        assert "--quiet" in _run([*cmd, "--help"]).output

@@ -409,8 +409,20 @@ def _remember_engine(ctx: click.Context, _param: click.Parameter, value: str) ->
     return value
 
 
+def _remember_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    ctx.meta["spinspice.quiet"] = bool(value)
+    return value
+
+
 def simulator_options(func: F) -> F:
-    """Options selecting and configuring the simulator backend."""
+    """Options selecting and configuring the simulator backend (and ``--quiet``)."""
+    func = click.option(
+        "--quiet",
+        is_flag=True,
+        expose_value=False,
+        callback=_remember_quiet,
+        help="No progress bar on stderr.",
+    )(func)
     func = click.option(
         "--engine",
         type=click.Choice(["auto", "ngspice", "vacask", "fast"]),
@@ -487,8 +499,12 @@ def make_backend(
         from spinspice.analysis.array_solver import FastEngine, QuasiStaticFirst
 
         ngspice = NgspiceSubprocess(
-            NgspiceOptions(timeout_s=timeout_s, num_threads=threads, keep_run_dir=keep_run_dir,
-                           on_kept=_report_kept)
+            NgspiceOptions(
+                timeout_s=timeout_s,
+                num_threads=threads,
+                keep_run_dir=keep_run_dir,
+                on_kept=_report_kept,
+            )
         )
         return CachingEngine(QuasiStaticFirst(FastEngine(characteriser=ngspice), ngspice))
     if name == "vacask":
@@ -512,7 +528,58 @@ def make_backend(
                 on_kept=_report_kept,
             )
         )
-    return CachingEngine(engine)
+    ctx = click.get_current_context(silent=True)
+    quiet = bool(ctx.meta.get("spinspice.quiet")) if ctx is not None else True
+    label = ctx.command_path.removeprefix("spinspice ") if ctx is not None else "simulate"
+    return CachingEngine(ProgressEngine(engine, label=label, quiet=quiet))
+
+
+class ProgressEngine:
+    """An engine adapter that shows a rich progress bar on stderr while jobs run (one bar
+    per ``run`` call: job count, current job key, elapsed time); ``quiet`` turns it off."""
+
+    def __init__(self, inner: Any, *, label: str, quiet: bool) -> None:
+        self.inner = inner
+        self.label = label
+        self.quiet = quiet
+
+    @property
+    def name(self) -> str:
+        """The wrapped engine's name."""
+        return str(self.inner.name)
+
+    def available(self) -> bool:
+        """True if the wrapped engine is."""
+        return bool(self.inner.available())
+
+    def run(self, jobs: Any) -> list[Any]:
+        """Results of ``jobs``, one at a time under the bar."""
+        jobs = list(jobs)
+        if self.quiet or not jobs:
+            return list(self.inner.run(jobs))
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        out: list[Any] = []
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=_console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task(self.label, total=len(jobs))
+            for job in jobs:
+                bar.update(task, description=f"{self.label}: {job.key}")
+                out.extend(self.inner.run([job]))
+                bar.advance(task)
+        return out
 
 
 def fit_option(func: F) -> F:
