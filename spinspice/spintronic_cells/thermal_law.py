@@ -32,6 +32,9 @@ by 40 % between 0.5–1 ns and 2–5 ns. So the exponent B relaxes to its steady
 
 with τ_w fitted (a better-fitting exponent than the instantaneous seed-000 form, which
 leaves |z| up to 6 at 0.1–0.2 V; the steady state is exactly seed 000's).
+In the circuit the state is the low-passed current J (dJ/dt = (I − J)/τ_w, B = Δ·J/I_th),
+the same equation scaled: a node holding the exponent B itself (O(1–80) V, amplified from
+the A-sized current) made ngspice's time step collapse in the 4T2R update array.
 
 A thermal hop is a first barrier crossing (the Monte Carlo's switching time). The
 stochastic LLG ensemble starts in thermal equilibrium, and a fraction of it sits near the
