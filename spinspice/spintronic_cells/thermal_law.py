@@ -48,7 +48,8 @@ for a current step at t = 0,
     S_th(t) = exp(−h0·w(I)·(1 − exp(−(t − D)/t_b)) − ∫_0^(t−D) r du) for t ≥ D, 1 before.
 
 In a circuit each instance carries a threshold E ~ Exp(1) drawn in Python; the device
-hops when ∫ r dt + h0 reaches E (ENGINEERING_NOTES §4: exact for time-varying rates).
+hops when ∫ r dt (burst included) reaches E (docs/engineering_facts.md §4: exact for
+time-varying rates).
 """
 
 from __future__ import annotations
