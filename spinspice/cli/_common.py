@@ -53,7 +53,7 @@ _NGSPICE_ERROR_MARKERS = (
 
 def ngspice_error_line(log_tail: str) -> str | None:
     """The most telling line of an ngspice log tail: the first line naming a specific
-    error (e.g. "Could not find include file ..."), else the last line."""
+    error (e.g. "Could not find include file ..."), else None (never its banner)."""
     lines = [ln.strip() for ln in log_tail.strip().splitlines() if ln.strip()]
     if not lines:
         return None
@@ -64,7 +64,7 @@ def ngspice_error_line(log_tail: str) -> str | None:
             continue
         if any(m in low for m in _NGSPICE_ERROR_MARKERS):
             return ln
-    return lines[-1]
+    return None
 
 
 def handle_errors(func: F) -> F:
