@@ -120,10 +120,10 @@ def device_psw(preset: str, from_state: str, voltage: float, widths: str, model:
 @click.option("--data-trials", type=click.IntRange(1, 10**12), default=None,
               help="With --data: trials per row of a wer file without a trials column.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="With --data: diagnostics JSON (estimates, 95 %% intervals, "
+              default=None, help="With --data: diagnostics JSON (estimates, 95 % intervals, "
               "per-point residual z); default: next to --out as <name>.report.json.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="With --data: PNG of data against the fitted curves, 95 %% band.")
+              default=None, help="With --data: PNG of data against the fitted curves, 95 % band.")
 @handle_errors
 def device_fit(preset: str, trials: int, seed: int, out_path: Path, data_path: Path | None,
                from_state: str | None, data_trials: int | None, report_path: Path | None,
