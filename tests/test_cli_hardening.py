@@ -487,3 +487,7 @@ def test_progress_bar_on_stderr_and_quiet(monkeypatch: pytest.MonkeyPatch) -> No
     assert buf.getvalue() == ""
     for cmd in (["corners"], ["energy"], ["device", "psw"], ["gxnor"]):
         assert "--quiet" in _run([*cmd, "--help"]).output
+    # device psw --model spice takes the simulator options of the other commands
+    helptext = _run(["device", "psw", "--help"]).output
+    for opt in ("--timeout", "--threads", "--keep-run-dir", "--backend"):
+        assert opt in helptext
