@@ -325,8 +325,25 @@ def adversarial_inputs(rows: int, cols: int) -> tuple[FloatArray, FloatArray, Bo
     return x, delta, np.zeros((rows, cols), bool)
 
 
+def heatmap_scale_V(result: SneakResult) -> float:
+    """Colour-scale limit of :func:`plot_heatmaps`, V: the largest |v_cell| of the
+    *unselected* cells (the selected ones carry the full write voltage and would wash the
+    sneak voltages out)."""
+    peaks = [
+        float(np.abs(p.v_cell_V[~p.phase.selected]).max())
+        for p in result.phases
+        if np.any(~p.phase.selected)
+    ]
+    return max(peaks, default=0.0) or 1.0
+
+
 def plot_heatmaps(result: SneakResult, target: Path | str) -> Path:
-    """Heat maps of v_cell per write phase (selected cells hatched out), written atomically."""
+    """Heat maps of the unselected cells' v_cell per write phase, written atomically.
+
+    The colour scale comes from the unselected cells (:func:`heatmap_scale_V`); selected
+    cells are masked and marked with a cross; rows and columns are numbered from 1, as in
+    the CSV.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -336,14 +353,34 @@ def plot_heatmaps(result: SneakResult, target: Path | str) -> Path:
 
     k = len(result.phases)
     fig, axes = plt.subplots(1, k, figsize=(3.6 * k, 3.4), squeeze=False)
-    vmax = max(float(np.abs(p.v_cell_V).max()) for p in result.phases) or 1.0
+    vmax = heatmap_scale_V(result)
     im = None
     for ax, st in zip(axes[0], result.phases, strict=True):
+        m, n = st.v_cell_V.shape
         data = np.ma.masked_where(st.phase.selected, st.v_cell_V)
-        im = ax.imshow(data, cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest")
+        im = ax.imshow(
+            data,
+            cmap="RdBu_r",
+            vmin=-vmax,
+            vmax=vmax,
+            interpolation="nearest",
+            extent=(0.5, n + 0.5, m + 0.5, 0.5),
+        )
+        sel = np.argwhere(st.phase.selected)
+        if len(sel):
+            ax.scatter(
+                sel[:, 1] + 1,
+                sel[:, 0] + 1,
+                marker="x",
+                s=max(4.0, 400.0 / max(m, n)),
+                c="k",
+                linewidths=0.8,
+                label="selected",
+            )
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=7, frameon=False)
         ax.set_title(f"{st.phase.name}: unselected v_cell (V)", fontsize=9)
-        ax.set_xlabel("column j")
-        ax.set_ylabel("row i")
+        ax.set_xlabel("column j (1..N)")
+        ax.set_ylabel("row i (1..M)")
     if im is not None:
         fig.colorbar(im, ax=axes[0].tolist(), shrink=0.8)
     fig.suptitle(f"{result.design.architecture} {result.scheme} sneak voltages", fontsize=10)
