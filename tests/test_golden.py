@@ -24,8 +24,8 @@ import pytest
 from click.testing import CliRunner
 
 from spinspice.analysis.export import deck_name
-from spinspice.analysis.rawfile import read_raw
 from spinspice.analysis.families import get, names
+from spinspice.analysis.rawfile import read_raw
 from spinspice.analysis.runner import SimResult, ngspice_info
 from spinspice.cli import cli
 
