@@ -267,6 +267,7 @@ def _run(**o: Any) -> None:
     from spinspice.training.output import (
         epoch_rows,
         plot_curves,
+        plot_curves_mean,
         write_epochs_csv,
         write_summary,
     )
@@ -400,11 +401,17 @@ def _run(**o: Any) -> None:
     if summary_out is not None:
         write_summary(summary, summary_out)
     if plot_out is not None:
-        plot_curves(
-            [(lab, res) for lab, _, _, res in labelled[:12]],
-            plot_out,
-            title=f"{cfg.synapse} {cfg.net} on {cfg.dataset}",
-        )
+        plot_title = f"{cfg.synapse} {cfg.net} on {cfg.dataset}"
+        if len(seeds) > 1:  # mean ± spread over seeds, one curve per sweep value
+            groups: dict[str, list[TrainingResult]] = {}
+            for _, v, _, res in labelled:
+                key = f"{param}={v:g}" if param else cfg.synapse
+                groups.setdefault(key, []).append(res)
+            plot_curves_mean(list(groups.items())[:12], plot_out, title=plot_title)
+        else:
+            plot_curves(
+                [(lab, res) for lab, _, _, res in labelled[:12]], plot_out, title=plot_title
+            )
     out = _console()
     if param:
         for row in sweep.rows:

@@ -115,3 +115,45 @@ def plot_curves(
         return write_atomic(target, lambda p: fig.savefig(p, format=fmt))
     finally:
         plt.close(fig)
+
+
+def plot_curves_mean(
+    groups: Sequence[tuple[str, Sequence[TrainingResult]]],
+    target: Path | str,
+    *,
+    title: str = "",
+) -> Path:
+    """Accuracy (%) versus epoch, mean over the seeds of each group with a ±1 standard
+    deviation band (test solid with band, train dashed), one colour per group.
+
+    Runs of a group are cut to the shortest of them (all have the same epochs normally).
+    """
+    import matplotlib
+    import numpy as np
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fmt = Path(target).suffix.lstrip(".").lower() or "png"
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    try:
+        for i, (label, results) in enumerate(groups):
+            n = min(len(r.records) for r in results)
+            ep = [r.epoch for r in results[0].records[:n]]
+            test = 100 * np.array([[r.test_acc for r in res.records[:n]] for res in results])
+            train = 100 * np.array([[r.train_acc for r in res.records[:n]] for res in results])
+            color = f"C{i % 10}"
+            mean, std = test.mean(axis=0), test.std(axis=0)
+            ax.plot(ep, mean, color=color, label=f"{label} test (mean of {len(results)})")
+            ax.fill_between(ep, mean - std, mean + std, color=color, alpha=0.2, lw=0)
+            ax.plot(ep, train.mean(axis=0), color=color, ls="--", alpha=0.6, label=f"{label} train")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("accuracy (%), mean ± 1 s.d. over seeds")
+        ax.grid(alpha=0.3)
+        if title:
+            ax.set_title(title, fontsize=9)
+        ax.legend(fontsize=7, ncol=2)
+        fig.tight_layout()
+        return write_atomic(target, lambda p: fig.savefig(p, format=fmt))
+    finally:
+        plt.close(fig)
