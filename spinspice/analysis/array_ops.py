@@ -257,6 +257,10 @@ def measure_array_op(
     )
 
 
+#: Outputs named in a waveform plot's legend (the rest are drawn unnamed).
+MAX_LEGEND_OUTPUTS = 16
+
+
 def plot_waveforms(result: ArrayOpResult, target: Path | str, title: str = "") -> Path:
     """Output currents over time in units of one synapse current, with the ideal counts
     dashed; PNG written atomically."""
@@ -269,14 +273,20 @@ def plot_waveforms(result: ArrayOpResult, target: Path | str, title: str = "") -
 
     fig, ax = plt.subplots(figsize=(6, 3.8))
     t_ns = result.time_s * 1e9
-    for k in range(result.out_A.shape[0]):
-        (line,) = ax.plot(t_ns, result.out_A[k] / result.unit_A, lw=1)
+    n_out = result.out_A.shape[0]
+    for k in range(n_out):
+        label = f"output {k + 1}" if k < MAX_LEGEND_OUTPUTS else None
+        (line,) = ax.plot(t_ns, result.out_A[k] / result.unit_A, lw=1, label=label)
         ax.axhline(result.ideal_count[k], color=line.get_color(), ls="--", lw=0.6)
+    ax.plot([], [], color="0.4", ls="--", lw=0.6, label="ideal count")
     ax.set_xlabel("time [ns]")
     ax.set_ylabel("output / one synapse current")
     ax.set_title(title or f"{result.operation} outputs (dashed: ideal counts)")
     ax.grid(True, alpha=0.3)
+    more = f" (first {MAX_LEGEND_OUTPUTS} of {n_out})" if n_out > MAX_LEGEND_OUTPUTS else ""
+    ax.legend(fontsize=7, ncol=2, title=f"outputs{more}", title_fontsize=7)
     fig.tight_layout()
-    out = write_atomic(target, lambda p: fig.savefig(p, format="png", dpi=120))
+    fmt = Path(target).suffix.lstrip(".").lower() or "png"
+    out = write_atomic(target, lambda p: fig.savefig(p, format=fmt, dpi=120))
     plt.close(fig)
     return out

@@ -97,12 +97,29 @@ def test_corner_checks_4x4(tmp_path: Path) -> None:
 
     fit = shipped_fit()
     fit_path = tmp_path / "precessional.fit.json"
-    fit_path.write_text(replace(fit, ap_to_p=replace(fit.ap_to_p, thermal=None),
-                                p_to_ap=replace(fit.p_to_ap, thermal=None)).to_json())
+    fit_path.write_text(
+        replace(
+            fit,
+            ap_to_p=replace(fit.ap_to_p, thermal=None),
+            p_to_ap=replace(fit.p_to_ap, thermal=None),
+        ).to_json()
+    )
     res = CliRunner().invoke(
-        cli, ["corners", "--rows", "4", "--cols", "4", "--config", str(CONFIG), "--csv", str(out),
-              "--fit", str(fit_path)]
+        cli,
+        [
+            "corners",
+            "--rows",
+            "4",
+            "--cols",
+            "4",
+            "--config",
+            str(CONFIG),
+            "--csv",
+            str(out),
+            "--fit",
+            str(fit_path),
+        ],
     )
     assert res.exit_code == 0, res.output
     df = pd.read_csv(out)
-    assert len(df) == 12 and df["passed"].all()
+    assert len(df) >= 12 and df["passed"].all(), df  # 4 corners x (ff, bp, update) [+ read disturb]
