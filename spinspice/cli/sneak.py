@@ -97,6 +97,7 @@ SNEAK_BYTES_PER_CELL_PHASE = 6.0e3
     type=click.Path(dir_okay=False, path_type=Path),
     help="Heat maps of the sneak voltage per phase (PNG/PDF/SVG).",
 )
+@click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
 def sneak(
     architecture: str,
     scheme: str,
@@ -113,6 +114,7 @@ def sneak(
     csv_path: Path,
     summary_path: Path | None,
     plot_path: Path | None,
+    quiet: bool,
 ) -> None:
     """Voltage, current and false-switching probability of every cell in every write phase."""
     from spinspice.cli._common import _prepare_output, check_memory, handle_errors
@@ -167,15 +169,28 @@ def sneak(
             else {}
         )
         design = CrossbarDesign(architecture=architecture, rows=rows, cols=cols, **periphery)  # type: ignore[arg-type]
-        result = analyse(
-            design,
-            x,
-            delta,
-            st,
-            scheme,  # type: ignore[arg-type]
-            bias=not linear_mtj,
-            p_threshold=p_threshold,
-        )
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from spinspice.cli._common import _console
+
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=_console(stderr=True),
+            transient=True,
+            disable=quiet,
+        ) as bar:
+            bar.add_task(f"sneak {architecture} {scheme} {rows}x{cols}", total=None)
+            result = analyse(
+                design,
+                x,
+                delta,
+                st,
+                scheme,  # type: ignore[arg-type]
+                bias=not linear_mtj,
+                p_threshold=p_threshold,
+            )
         write_csv(result.table, out)
         if summary_out is not None:
             write_csv(result.summary, summary_out)
