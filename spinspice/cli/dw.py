@@ -224,12 +224,12 @@ def crossbar(
     from spinspice.analysis.domain_wall import plot_crossbar, run_crossbar
     from spinspice.analysis.tables import write_csv
     from spinspice.array_builder.dw_crossbar import DWCrossbarDesign
-    from spinspice.netlists.technology import load_technology
+    from spinspice.cli._common import cli_technology
 
     out = _prepare_output(csv_path)
     plot = _prepare_output(plot_path)
     summ = _prepare_output(summary_path)
-    tech = load_technology(config, models=models, corner=corner)
+    tech = cli_technology(config, models, corner)  # with --osdi/--va
     design = DWCrossbarDesign(rows=rows, cols=cols, technology=tech, access_w_m=access_w_m)
     engine = make_backend(backend, timeout_s, threads, keep_run_dir)
     with _status(f"simulating the {rows}x{cols} DW crossbar, {vectors} vectors"):
@@ -409,11 +409,11 @@ def vote(
     from spinspice.analysis.domain_wall import plot_vote, run_vote, vote_trials
     from spinspice.analysis.tables import write_csv
     from spinspice.array_builder.dw_neurons import VoteDesign
-    from spinspice.netlists.technology import load_technology
+    from spinspice.cli._common import cli_technology
 
     out = _prepare_output(csv_path)
     plot = _prepare_output(plot_path)
-    tech = load_technology(config, models=models, corner=corner)
+    tech = cli_technology(config, models, corner)  # with --osdi/--va
     design = VoteDesign(
         technology=tech, inverter_stages=int(inverter_stages), gate_delay_s=gate_delay_s
     )
