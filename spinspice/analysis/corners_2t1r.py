@@ -28,6 +28,7 @@ from spinspice.analysis.corners import (
     corners_of,
     read_checks,
     read_disturb_p,
+    read_disturb_row,
 )
 from spinspice.analysis.runner import Engine
 from spinspice.array_builder.array_2t1r import Array2T1RDesign, random_binary_weights
@@ -108,6 +109,8 @@ def check_corners_2t1r(
                 loaded_vec,
                 rd_p,
             )
+    if "ff" in operations or "bp" in operations:
+        rows.append(read_disturb_row("2t1r", design, rd_p))
     if "update" in operations:
         rows += _update(design, w, corners, fit, seed, engine)
     return pd.DataFrame(rows, columns=list(CORNER_COLUMNS))

@@ -86,18 +86,23 @@ def _identity(job: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: Families whose seed defines their own device: ``[device]`` does not apply to them.
+OWN_DEVICE_FAMILIES = ("1t1r", "1r")
+
+
 def _fit(job: dict[str, Any], family: str | None = None) -> Any:
+    """The device law of a job: the study's ``[device]`` (a fit file, else the preset's
+    shipped fit), or the family's own seed device for the seed 002 crossbars, whose write
+    scheme (Table 3) is calibrated to that device."""
     from spinspice.spintronic_cells.fit import load_fit, shipped_fit
 
+    if family in OWN_DEVICE_FAMILIES:
+        from spinspice.analysis.families import get
+
+        return get(family).default_fit()
     files = job["params"]["files"]
     if "fit" in files:
         return load_fit(Path(files["fit"]))
-    if family is not None:
-        from spinspice.analysis.families import get
-
-        fam = get(family)
-        if fam.name in ("1t1r", "1r"):
-            return fam.default_fit()
     return shipped_fit(job["params"]["device"]["preset"])
 
 
@@ -182,7 +187,9 @@ def _corners(job: dict[str, Any], engine: Any) -> dict[str, Any]:
             reason = f"error {r['error_lsb']:+.3f} LSB" + (f"; {reason}" if reason else "")
         verdicts.append(
             {
-                "check": f"corner {r['cell_corner']} {r['operation']}",
+                "check": "read disturb of one read"
+                if r["operation"] == "read-disturb"
+                else f"corner {r['cell_corner']} {r['operation']}",
                 "passed": bool(r["passed"]),
                 "reason": reason,
             }

@@ -22,6 +22,9 @@ SMALL = """
 name = "small"
 seed = 11
 
+[device]
+fit = "precessional.fit.json"   # device C without its thermal regime (see the read-disturb test)
+
 [technology]
 corners = ["tt", "ss"]
 temperatures_C = [27, 85]
@@ -57,6 +60,15 @@ psw_from_study = true
 
 
 def _study(tmp_path: Path, text: str = SMALL) -> Path:
+    from dataclasses import replace
+
+    from spinspice.spintronic_cells.fit import shipped_fit
+
+    fit = shipped_fit()
+    (tmp_path / "precessional.fit.json").write_text(
+        replace(fit, ap_to_p=replace(fit.ap_to_p, thermal=None),
+                p_to_ap=replace(fit.p_to_ap, thermal=None)).to_json()
+    )
     p = tmp_path / "study.toml"
     p.write_text(text)
     return p
@@ -206,3 +218,15 @@ def test_every_registered_family_is_usable_in_a_study(tmp_path: Path) -> None:
     assert summary.exit_code == 0, v[~v["passed"]].to_string()
     ops = pd.read_csv(tmp_path / "o" / "tables" / "operation.csv")
     assert set(ops["family"]) == set(names()) and (ops["simulations"] > 0).all()
+
+
+@pytest.mark.ngspice
+def test_device_cs_read_disturb_fails_the_study_and_is_named(tmp_path: Path) -> None:
+    # The seed's device C (Δ = 4.2) with its thermal regime: the corner reads decode, the
+    # design's read-disturb check fails, and the study says why (exit 1).
+    text = '[study]\nname = "c"\n[[corners]]\ncell = "2t1r"\nrows = 2\noperations = ["ff"]\n'
+    summary = run_study(_study(tmp_path, text), tmp_path / "o", workers=1)
+    v = summary.tables["verdicts"]
+    bad = v[~v["passed"]]
+    assert summary.exit_code == 1 and list(bad["check"]) == ["read disturb of one read"]
+    assert "P_sw of one read" in bad["reason"].item()
