@@ -47,6 +47,9 @@ from spinspice.netlists.job import Job
 #: Oldest ngspice we accept: 46 is the first with KLU + OSDI in Debian (backports).
 MIN_NGSPICE_VERSION = 46
 
+#: First ngspice release that loads OSDI (Verilog-A) models (ngspice 39 release notes).
+FIRST_OSDI_NGSPICE = 39
+
 INSTALL_HINT = (
     "install ngspice >= 46 from Debian bookworm-backports: run scripts/install.sh, or "
     "apt-get install -t bookworm-backports ngspice libngspice0 libngspice0-dev"
@@ -220,7 +223,7 @@ def _probe(path: str) -> NgspiceInfo:
     klu = "KLU" in out
     # OSDI support arrived in ngspice 39 and every build that can load Verilog-A models
     # registers the osdi commands; Debian's 46 has it. We check with a real load in doctor.
-    osdi = version >= 39
+    osdi = version >= FIRST_OSDI_NGSPICE
     return NgspiceInfo(path, version, m.group(0), klu, osdi)
 
 

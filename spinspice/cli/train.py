@@ -19,6 +19,8 @@ _SYNAPSES = (
     "dw-btnn", "dw-rlnn",
 )
 _MODELS = ("analytic", "analytic-hc", "thermal", "precessional")
+#: A convolutional layer takes (channels, height, width) inputs.
+CONV_INPUT_NDIM = 3
 
 
 @click.command("train")
@@ -437,7 +439,7 @@ def _train_bytes(spec: Any, batch_size: int) -> float:
     params = 0
     units = 0
     for layer in spec.layers:
-        if layer.kind == "conv" and len(shape) == 3:
+        if layer.kind == "conv" and len(shape) == CONV_INPUT_NDIM:
             c, h, w = shape
             k = layer.kernel
             params += c * layer.n_out * k * k

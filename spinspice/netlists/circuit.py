@@ -21,12 +21,20 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from spinspice.errors import NetlistError
 from spinspice.netlists.values import SAFE_PATH_RE, check_element_name, check_identifier
 
 GROUND = "0"
+
+#: Largest array side a CellArray describes (our choice: 4096² cells is ~17 M elements,
+#: far beyond what a simulator handles).
+MAX_ARRAY_SIDE: Final = 4096
+#: Absolute zero, °C.
+ABSOLUTE_ZERO_C: Final = -273.15
+#: Hottest circuit temperature accepted, °C (our choice: a sanity bound, not a model limit).
+MAX_TEMPERATURE_C: Final = 1000.0
 
 
 def check_node(node: str) -> str:
@@ -317,8 +325,10 @@ class CellArray:
         check_identifier(self.name, what="array name")
         check_identifier(self.cell, what="cell subcircuit name")
         for what, v in (("rows", self.rows), ("cols", self.cols)):
-            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 4096:
-                raise NetlistError(f"array {what} must be an integer in 1..4096, got {v!r}")
+            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= MAX_ARRAY_SIDE:
+                raise NetlistError(
+                    f"array {what} must be an integer in 1..{MAX_ARRAY_SIDE}, got {v!r}"
+                )
         lines = self.col_lines + self.row_lines
         for line in lines:
             check_identifier(line, what="array line name")
@@ -664,5 +674,5 @@ class Circuit:
         if len(set(names)) != len(names):
             raise NetlistError("duplicate subcircuit definitions")
         _check_real(self.temperature_C, "temperature (degC)")
-        if not -273.15 < self.temperature_C < 1000:
+        if not ABSOLUTE_ZERO_C < self.temperature_C < MAX_TEMPERATURE_C:
             raise NetlistError(f"temperature {self.temperature_C} degC is out of range")

@@ -46,6 +46,13 @@ from typing import Final, Literal
 from spinspice.errors import NetlistError
 from spinspice.netlists.values import SAFE_RELATIVE_PATH_RE
 
+#: Longest offending line quoted in an error message, characters.
+SHOWN_LINE: Final = 80
+#: Most OpenMP threads a deck may ask ngspice for (as the --threads option).
+MAX_THREADS: Final = 256
+#: A `.lib NAME` line opening a section has two words.
+LIB_SECTION_WORDS: Final = 2
+
 #: Dot-commands the toolkit writes in a deck body.
 ALLOWED_DOT_COMMANDS: Final = frozenset(
     {
@@ -106,7 +113,7 @@ def _bad(text: str, pos: int, where: str, why: str) -> NetlistError:
     start = text.rfind("\n", 0, pos) + 1
     end = text.find("\n", pos)
     line = text[start : end if end >= 0 else len(text)]
-    shown = line if len(line) <= 80 else line[:77] + "..."
+    shown = line if len(line) <= SHOWN_LINE else line[: SHOWN_LINE - 3] + "..."
     return NetlistError(f"{where} line {lineno}: {why}: {shown!r}")
 
 
@@ -172,10 +179,10 @@ class ControlSettings:
         if (
             isinstance(self.num_threads, bool)
             or not isinstance(self.num_threads, int)
-            or not 1 <= self.num_threads <= 256
+            or not 1 <= self.num_threads <= MAX_THREADS
         ):
             raise NetlistError(
-                f"num_threads must be an integer in 1..256, got {self.num_threads!r}"
+                f"num_threads must be an integer in 1..{MAX_THREADS}, got {self.num_threads!r}"
             )
         if self.filetype not in ("binary", "ascii"):
             raise NetlistError(f"filetype must be 'binary' or 'ascii', got {self.filetype!r}")
@@ -413,7 +420,7 @@ def _parse_library_file(path: Path) -> _Parsed:
             continue
         in_section = current[0] if current is not None else None
         if directive == ".lib":
-            if len(words) != 2:
+            if len(words) != LIB_SECTION_WORDS:
                 raise NetlistError(
                     f"{where} line {lineno}: .lib takes a section name or a file and a "
                     f"section: {line!r}"

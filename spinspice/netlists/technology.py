@@ -43,6 +43,12 @@ from spinspice.netlists.values import check_identifier
 
 #: Drawn channel length of the default models, m.
 DEFAULT_L_M = 30e-9
+#: Transistor sizes accepted, m (our choice: sanity bounds around any CMOS node).
+MIN_SIZE_M = 1e-9
+MAX_SIZE_M = 1e-3
+#: Supplies accepted, V (our choice: from deep-subthreshold to 5 V I/O devices).
+MIN_VDD_V = 0.3
+MAX_VDD_V = 5.0
 
 
 def default_library_path() -> Path:
@@ -100,10 +106,14 @@ class MosfetTechnology:
             raise ParameterError(f"element must be 'M' or 'X', got {self.element!r}")
         for name in ("l_m", "wn_m", "wp_m"):
             v = getattr(self, name)
-            if not isinstance(v, int | float) or not 1e-9 <= v <= 1e-3:
-                raise ParameterError(f"{name} must be between 1e-9 and 1e-3 m, got {v!r}")
-        if not isinstance(self.vdd_V, int | float) or not 0.3 <= self.vdd_V <= 5.0:
-            raise ParameterError(f"vdd_V must be between 0.3 and 5 V, got {self.vdd_V!r}")
+            if not isinstance(v, int | float) or not MIN_SIZE_M <= v <= MAX_SIZE_M:
+                raise ParameterError(
+                    f"{name} must be between {MIN_SIZE_M:g} and {MAX_SIZE_M:g} m, got {v!r}"
+                )
+        if not isinstance(self.vdd_V, int | float) or not MIN_VDD_V <= self.vdd_V <= MAX_VDD_V:
+            raise ParameterError(
+                f"vdd_V must be between {MIN_VDD_V:g} and {MAX_VDD_V:g} V, got {self.vdd_V!r}"
+            )
         if isinstance(self.osdi, str | Path) or not isinstance(self.osdi, tuple | list):
             raise ParameterError(f"osdi must be a list of files, got {self.osdi!r}")
         object.__setattr__(self, "osdi", tuple(check_path(p, "OSDI model") for p in self.osdi))
