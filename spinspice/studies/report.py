@@ -357,6 +357,14 @@ def write_report(
             "Run the same command again to finish them.</p>"
         )
     parts.append("<h2>Verdicts</h2>")
+    failing = verdicts[~verdicts["passed"].astype(bool)] if len(verdicts) else verdicts
+    if len(failing):
+        parts.append("<p><b>Why it failed</b> (failing checks by kind):</p><ul>")
+        for check, g in failing.groupby("check", sort=False):
+            parts.append(
+                f"<li class='fail'>{len(g)} × {e(str(check))}: {e(str(g['reason'].iloc[0]))}</li>"
+            )
+        parts.append("</ul>")
     if len(verdicts):
         parts.append(_verdict_summary(verdicts))
         parts.append(
