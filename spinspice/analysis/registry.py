@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from spinspice.array_builder.array_4t2r import MAX_ARRAY_SIDE
 from spinspice.errors import ParameterError
 from spinspice.netlists.job import Job
 from spinspice.netlists.mtj_model import MTJModelKind
@@ -46,8 +47,8 @@ def _shipped_fit() -> BehaviouralFit:
 #: What a command may ask of a family.
 Capability = Literal["jobs", "corners", "energy", "sweep"]
 
-#: Largest array side any family accepts from the command line.
-MAX_SIDE = 1024
+#: Largest array side any family accepts from the command line (the array builders' bound).
+MAX_SIDE = MAX_ARRAY_SIDE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spinspice.analysis.registry import MAX_SIDE
 from spinspice.errors import ParameterError
 
-#: Largest array side a study may ask for.
-MAX_SIDE = 1024
 #: Temperatures a study may ask for, °C (the bundled models are characterised over this).
 TEMPERATURE_RANGE_C = (-55.0, 150.0)
 #: Longest simulator time limit per job, s.
