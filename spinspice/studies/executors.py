@@ -1,14 +1,17 @@
 """Where study jobs run: a local process pool, or a ``dask.distributed`` cluster.
 
 Both go through :func:`schedule`: jobs are submitted as soon as the jobs they depend on
-have finished, results are handed to a callback in completion order (the callback stores
-them, so a finished job is on disk before the next one is reported), and a job whose
-dependency failed fails without running.
+have finished (two per worker at a time, so no worker waits for the runner), results are
+handed to a callback in completion order (the callback stores them, so a finished job is
+on disk before the next one is reported), and a job whose dependency failed fails without
+running.
 
 Local pool: ``spawn``-started worker processes (no fork of a process that already runs
 threads) that die with the runner (``PR_SET_PDEATHSIG``), ignore SIGINT (the runner
-decides) and run one job at a time. A worker that dies (killed, out of memory) fails only
-the jobs it was running; the pool is rebuilt for the rest.
+decides) and run one job at a time. A worker that dies (killed, out of memory) breaks the
+whole ``ProcessPoolExecutor``: every job in flight then comes back as "worker died", and
+:func:`schedule` runs each of them once more on a rebuilt pool. A job that kills its worker
+again fails alone, with that message; the jobs that were merely in flight with it finish.
 
 Dask: ``Client(address)``; each job is one task (``pure=False``; ~200 µs scheduling cost
 per task is negligible against seconds-long jobs).
@@ -33,6 +36,9 @@ from spinspice.studies.tasks import execute
 _PR_SET_PDEATHSIG = 1
 
 ResultCallback = Callable[[StudyJob, dict[str, Any]], None]
+
+#: Jobs submitted per worker at a time (running + queued).
+_QUEUE_DEPTH = 2
 
 
 def _die_with_parent() -> None:
@@ -92,7 +98,10 @@ class LocalPool:
             return out
         except cf.process.BrokenProcessPool:
             self._pool = None  # rebuilt on the next submit
-            return _failed(job, "the worker process died while running this job")
+            return {
+                **_failed(job, "the worker process died while running this job"),
+                "worker_died": True,  # schedule() runs it once more
+            }
 
     def close(self, *, kill: bool = False) -> None:
         if self._pool is None:
@@ -159,7 +168,10 @@ def schedule(
     """
     pending = list(jobs)
     running: dict[Any, StudyJob] = {}
-    limit = max(1, backend.workers)
+    # one job queued behind each running one: a worker that finishes starts its next job at
+    # once instead of idling while the runner stores the result and submits the next
+    limit = _QUEUE_DEPTH * max(1, backend.workers)
+    retried: set[str] = set()
     while pending or running:
         progressed = True
         while progressed and len(running) < limit:
@@ -186,5 +198,9 @@ def schedule(
         for fut in backend.wait(list(running)):
             job = running.pop(fut)
             res = backend.result(fut, job)
+            if res.pop("worker_died", False) and job.key not in retried:
+                retried.add(job.key)  # in flight when a worker died: once more
+                pending.insert(0, job)
+                continue
             done[job.key] = res
             on_result(job, res)

@@ -230,3 +230,40 @@ def test_device_cs_read_disturb_fails_the_study_and_is_named(tmp_path: Path) -> 
     bad = v[~v["passed"]]
     assert summary.exit_code == 1 and list(bad["check"]) == ["read disturb of one read"]
     assert "P_sw of one read" in bad["reason"].item()
+
+
+def _worker_pids() -> list[int]:
+    """The runner's spawn-started pool workers (not the resource tracker)."""
+    me = os.getpid()
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmd = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == me and b"spawn_main" in cmd:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+@pytest.mark.ngspice
+def test_a_killed_worker_loses_no_job(tmp_path: Path) -> None:
+    """SIGKILL to a pool worker mid-study: the jobs in flight run again on a rebuilt pool,
+    the study completes with no failure and the same tables as an undisturbed run."""
+    study = _study(tmp_path)
+    ref = run_study(study, tmp_path / "ref", workers=2)
+    killed: list[int] = []
+
+    def kill_a_worker(*_: object) -> None:
+        if not killed:
+            pids = _worker_pids()
+            assert pids, "no worker process found"
+            os.kill(pids[0], signal.SIGKILL)
+            killed.append(pids[0])
+
+    run = run_study(study, tmp_path / "killed", workers=2, progress=kill_a_worker)
+    assert killed
+    assert run.exit_code == 0 and not run.failed
+    assert len(run.computed) == len(ref.jobs)
+    _assert_same(_tables(tmp_path / "ref"), _tables(tmp_path / "killed"))
