@@ -122,3 +122,22 @@ def test_keep_run_dir_prints_each_kept_directory_and_it_reruns_standalone(tmp_pa
     proc = subprocess.run([exe, "-b", "deck.cir"], cwd=moved, capture_output=True, text=True,
                           timeout=120, check=False)
     assert proc.returncode == 0 and "Using KLU" in proc.stdout + proc.stderr
+
+
+@pytest.mark.ngspice
+def test_device_psw_at_zero_volts_is_retention(tmp_path: Path) -> None:
+    """`--voltage 0` is a retention measurement: device C (Δ = 4.2) hops thermally with no
+    current, and the fitted SPICE law agrees with the LLG Monte Carlo within 3σ."""
+    n = {"llg": 3000, "spice": 200}
+    rows = {}
+    for model, trials in n.items():
+        out = tmp_path / f"{model}.csv"
+        res = CliRunner().invoke(cli, ["device", "psw", "--from", "AP", "--voltage", "0",
+                                       "--widths", "2e-9", "--model", model, "--trials",
+                                       str(trials), "--seed", "3", "--csv", str(out), "--quiet"])
+        assert res.exit_code == 0, res.output
+        rows[model] = float(pd.read_csv(out)["psw"].iloc[0])
+    p = rows["llg"]
+    assert p > 0.03  # ~7 % in 2 ns
+    sigma = (p * (1 - p) * (1 / n["llg"] + 1 / n["spice"])) ** 0.5
+    assert abs(rows["spice"] - p) < 3 * sigma, rows

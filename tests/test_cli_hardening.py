@@ -491,3 +491,45 @@ def test_progress_bar_on_stderr_and_quiet(monkeypatch: pytest.MonkeyPatch) -> No
     helptext = _run(["device", "psw", "--help"]).output
     for opt in ("--timeout", "--threads", "--keep-run-dir", "--backend"):
         assert opt in helptext
+
+
+@pytest.mark.parametrize(
+    ("args", "label"),
+    [
+        (["device", "psw", "--from", "AP", "--voltage", "1.0", "--widths", "1e-9",
+          "--model", "llg", "--trials", "64"], "device psw: LLG Monte Carlo"),
+        (["device", "fit", "--trials", "100"], "device fit: Monte Carlo"),
+    ],
+)
+def test_monte_carlo_commands_show_a_progress_bar(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str], label: str
+) -> None:
+    """The non-simulator long runners (LLG P_sw, the fit's Monte Carlo) draw a bar on stderr
+    with done/total, and none under --quiet."""
+    import io
+
+    from rich.console import Console
+
+    import spinspice.cli._common as common
+    import spinspice.spintronic_cells.fit as fit_module
+
+    if args[1] == "fit":  # a small fit: two runs per regime and direction
+        real = fit_module.fit_behavioural
+        monkeypatch.setattr(
+            fit_module, "fit_behavioural",
+            lambda *a, **k: real(*a, **{**k, "voltages_ap_to_p": (1.0, 1.2),
+                                        "voltages_p_to_ap": (0.8, 1.0),
+                                        "duration_s": 2e-9, "thermal_duration_s": 1e-9}),
+        )
+    out = ["--csv", str(tmp_path / "p.csv")] if args[1] == "psw" else ["-o", str(tmp_path / "f.json")]
+    buf = io.StringIO()
+    monkeypatch.setattr(
+        common, "_console", lambda stderr=False: Console(file=buf, force_terminal=True)
+    )
+    assert _run([*args, *out]).exit_code == 0, buf.getvalue()
+    text = buf.getvalue()
+    assert label in text and "/" in text.split(label, 1)[1]
+    buf.truncate(0)
+    buf.seek(0)
+    res = _run([*args, *out, "--quiet"])
+    assert res.exit_code == 0 and label not in buf.getvalue()

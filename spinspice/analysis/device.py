@@ -12,6 +12,7 @@ psw_high, model, from_state, voltage_V, temperature_K, trials``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -224,9 +225,11 @@ def psw_table(
     mtj_kind: mtj_model.MTJModelKind = "behavioural",
     engine: Engine | None = None,
     stratified: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """P_sw(Δt) for one model as a table (module docstring); ``engine`` runs the
-    ``spice`` model's jobs, ``stratified`` draws its instances by stratified sampling."""
+    ``spice`` model's jobs, ``stratified`` draws its instances by stratified sampling,
+    ``progress`` gets (chunks done, chunks) of the ``llg`` Monte Carlo."""
     import pandas as pd
 
     if model not in ALL_MODELS:
@@ -256,6 +259,7 @@ def psw_table(
             n_trials=trials,
             seed=seed,
             n_trace=0,
+            progress=progress,
         )
         psw, low, high = res.psw_at(widths)
         times = res.switch_times_s

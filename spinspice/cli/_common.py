@@ -6,10 +6,11 @@ the simulator/installation (a one-line message names the problem), never a trace
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -580,6 +581,30 @@ class ProgressEngine:
                 out.extend(self.inner.run([job]))
                 bar.advance(task)
         return out
+
+
+def quiet_option(func: F) -> F:
+    """``--quiet``: no progress bar on stderr (commands without the simulator options)."""
+    return click.option(
+        "--quiet", is_flag=True, expose_value=False, callback=_remember_quiet,
+        help="No progress bar on stderr.",
+    )(func)
+
+
+@contextlib.contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr for work that reports (done, total); a no-op under
+    ``--quiet`` or outside a command."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or ctx.meta.get("spinspice.quiet"):
+        yield lambda done, total: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=_console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def fit_option(func: F) -> F:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -12,6 +13,8 @@ from spinspice.cli._common import (
     handle_errors,
     make_backend,
     parse_float_list,
+    progress_bar,
+    quiet_option,
     simulator_options,
 )
 
@@ -37,10 +40,10 @@ def device() -> None:
               help="Device parameter preset (seed 001 Table 3 device C).")
 @click.option("--from", "from_state", type=click.Choice(["AP", "P"]), required=True,
               help="Start state; the pulse polarity is the one that switches it.")
-@click.option("--voltage", type=click.FloatRange(min=0.0, max=MAX_MTJ_VOLTAGE_V, min_open=True),
+@click.option("--voltage", type=click.FloatRange(min=0.0, max=MAX_MTJ_VOLTAGE_V),
               required=True,
-              help="Pulse amplitude straight across the MTJ, in volts (0 < V <= 5; MgO "
-              "barriers break down near 1.5 V).")
+              help="Pulse amplitude straight across the MTJ, in volts (0 <= V <= 5; 0 V is "
+              "retention: thermal switching only; MgO barriers break down near 1.5 V).")
 @click.option("--widths", required=True,
               help="Comma-separated pulse widths in seconds, e.g. 0.5e-9,1e-9,2e-9.")
 @click.option("--model", type=click.Choice(["analytic", "analytic-hc", "thermal", "precessional",
@@ -77,7 +80,8 @@ def device_psw(preset: str, from_state: str, voltage: float, widths: str, model:
 
     from spinspice.analysis.device import draws_table, plot_psw, psw_table
     from spinspice.analysis.tables import write_csv
-    from spinspice.spintronic_cells.fit import load_fit, shipped_fit
+    from spinspice.spintronic_cells.fit import shipped_fit
+    from spinspice.spintronic_cells.fit_checks import load_checked_fit
     from spinspice.spintronic_cells.presets import get_preset
 
     out = _prepare_output(csv_path)
@@ -88,12 +92,17 @@ def device_psw(preset: str, from_state: str, voltage: float, widths: str, model:
     params = get_preset(preset)
     fit = None
     if model == "spice":
-        fit = load_fit(fit_path) if fit_path else shipped_fit(preset)
-    df = psw_table(params, from_state=from_state, voltage_V=voltage,  # type: ignore[arg-type]
-                   widths_s=np.asarray(_widths(widths)), model=model, trials=trials,
-                   temperature_K=temperature, seed=seed, fit=fit,
-                   mtj_kind=mtj_model,  # type: ignore[arg-type]
-                   engine=make_backend(backend, timeout_s, threads, keep_run_dir))
+        fit = load_checked_fit(fit_path) if fit_path else shipped_fit(preset)
+    # the spice model's jobs show the engine's own bar
+    bar = (progress_bar(f"device psw: LLG Monte Carlo, {trials} trials") if model == "llg"
+           else contextlib.nullcontext(None))
+    with bar as tick:
+        df = psw_table(params, from_state=from_state, voltage_V=voltage,  # type: ignore[arg-type]
+                       widths_s=np.asarray(_widths(widths)), model=model, trials=trials,
+                       temperature_K=temperature, seed=seed, fit=fit,
+                       mtj_kind=mtj_model,  # type: ignore[arg-type]
+                       engine=make_backend(backend, timeout_s, threads, keep_run_dir),
+                       progress=tick)
     assert out is not None
     write_csv(df, out)
     if plot_out is not None:
@@ -124,6 +133,7 @@ def device_psw(preset: str, from_state: str, voltage: float, widths: str, model:
               "per-point residual z); default: next to --out as <name>.report.json.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="With --data: PNG of data against the fitted curves, 95 % band.")
+@quiet_option
 @handle_errors
 def device_fit(preset: str, trials: int, seed: int, out_path: Path, data_path: Path | None,
                from_state: str | None, data_trials: int | None, report_path: Path | None,
@@ -144,7 +154,9 @@ def device_fit(preset: str, trials: int, seed: int, out_path: Path, data_path: P
                         ("--report", report_path), ("--plot", plot_path)):
         if value is not None:
             raise click.BadParameter(f"{name} needs --data", param_hint=name)
-    fit = fit_behavioural(get_preset(preset), preset=preset, n_trials=trials, seed=seed)
+    with progress_bar(f"device fit: Monte Carlo, {trials} trials per run") as tick:
+        fit = fit_behavioural(get_preset(preset), preset=preset, n_trials=trials, seed=seed,
+                              progress=tick)
     write_atomic(out, lambda p: p.write_text(fit.to_json()))
     for d in (fit.ap_to_p, fit.p_to_ap):
         _console().print(
@@ -231,7 +243,8 @@ def device_info_cmd(preset: str | None, fit_path: Path | None, json_path: Path |
     from spinspice.analysis.device_info import device_info
     from spinspice.analysis.tables import write_atomic
     from spinspice.errors import ParameterError
-    from spinspice.spintronic_cells.fit import load_fit, shipped_fit
+    from spinspice.spintronic_cells.fit import shipped_fit
+    from spinspice.spintronic_cells.fit_checks import load_checked_fit
     from spinspice.spintronic_cells.presets import get_preset
 
     if (preset is None) == (fit_path is None):
@@ -246,7 +259,7 @@ def device_info_cmd(preset: str | None, fit_path: Path | None, json_path: Path |
         info = device_info(params=params, preset=preset, fit=fit)
     else:
         assert fit_path is not None
-        info = device_info(fit=load_fit(fit_path))
+        info = device_info(fit=load_checked_fit(fit_path))
     con = _console()
     delta = info["delta"]
     con.print(f"device: {info['preset'] or '(fit)'}")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
@@ -367,11 +368,13 @@ def run_fit_monte_carlo(
     n_trials: int = 4000,
     dt_s: float = 0.5e-12,
     seed: int = 2026,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[dict[Direction, list[Run]], dict[Direction, list[Run]]]:
     """The Monte-Carlo runs a fit uses: (high-current runs, thermal runs) per direction.
 
     The high-current runs use seeds seed, seed+1, … as in format version 1 (so their
-    results are unchanged); the thermal runs follow with the next seeds.
+    results are unchanged); the thermal runs follow with the next seeds. ``progress`` is
+    called with (runs done, runs) after each Monte-Carlo run.
     """
     runs: dict[Direction, list[Run]] = {"AP->P": [], "P->AP": []}
     thermal: dict[Direction, list[Run]] = {"AP->P": [], "P->AP": []}
@@ -393,6 +396,8 @@ def run_fit_monte_carlo(
             n_trace=0 if is_thermal else min(n_trials, 1000),
         )
         (thermal if is_thermal else runs)[d].append((v / params.resistance(state, v), res))
+        if progress is not None:
+            progress(k + 1, len(plan))
     return runs, thermal
 
 
@@ -437,9 +442,11 @@ def fit_behavioural(
     n_trials: int = 4000,
     dt_s: float = 0.5e-12,
     seed: int = 2026,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BehaviouralFit:
     """Run the Monte Carlo in both directions, at high currents and in the thermal regime
-    (``thermal_voltages`` for ``thermal_duration_s``), and fit the behavioural law."""
+    (``thermal_voltages`` for ``thermal_duration_s``), and fit the behavioural law
+    (``progress``: see :func:`run_fit_monte_carlo`)."""
     runs, thermal = run_fit_monte_carlo(
         params,
         voltages_ap_to_p=voltages_ap_to_p,
@@ -450,6 +457,7 @@ def fit_behavioural(
         n_trials=n_trials,
         dt_s=dt_s,
         seed=seed,
+        progress=progress,
     )
     return fit_from_runs(params, runs, thermal, preset=preset, seed=seed, n_trials=n_trials,
                          dt_s=dt_s)

@@ -42,7 +42,8 @@ from __future__ import annotations
 import math
 import multiprocessing as mp
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 
@@ -297,6 +298,7 @@ def run_llg(
     workers: int = 2,
     n_trace: int = 1000,
     trace_window_s: tuple[float, float] = (-0.2e-9, 0.2e-9),
+    progress: Callable[[int, int], None] | None = None,
 ) -> LLGResult:
     """Monte Carlo of ``n_trials`` devices under a voltage pulse straight across the MTJ.
 
@@ -326,6 +328,8 @@ def run_llg(
     n_trace, trace_window_s:
         Trials whose resistance traces are recorded, and the window of the aligned mean
         trace around the crossing, s.
+    progress:
+        Called with (chunks done, chunks) as chunks finish (a progress bar).
     """
     direction_from(from_state)
     if not voltage_V >= 0:
@@ -349,11 +353,18 @@ def run_llg(
     ]
     big = n_trials * n_steps >= MIN_PARALLEL_TRIAL_STEPS
     ctx = _pool_context() if workers > 1 and len(args) > 1 and big else None
+    tick = progress or (lambda done, total: None)
     if ctx is None:
-        results = [_chunk(*job) for job in args]
+        results = []
+        for job in args:
+            results.append(_chunk(*job))
+            tick(len(results), len(args))
     else:
         with ProcessPoolExecutor(max_workers=min(workers, len(args)), mp_context=ctx) as pool:
-            results = list(pool.map(_chunk, *zip(*args, strict=True)))
+            futures = [pool.submit(_chunk, *job) for job in args]
+            for done, _ in enumerate(as_completed(futures), start=1):
+                tick(done, len(args))
+            results = [f.result() for f in futures]
     times = np.concatenate([r[0] for r in results])
     mid_times = np.concatenate([r[2] for r in results])
     final = np.concatenate([r[3] for r in results])
