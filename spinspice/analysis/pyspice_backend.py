@@ -8,7 +8,10 @@ the toolkit imports it. Facts this module is built around (ENGINEERING_NOTES §2
   per process, and :class:`PySpiceShared` serialises runs with a lock;
 * memory grows ~4 MB per run unless ``remove_circuit`` is called — we call it after
   every run, success or failure;
-* PySpice's subprocess mode is broken on numpy 2, so it is not used.
+* PySpice's subprocess mode is broken on numpy 2, so it is not used;
+* a foreground ``run`` blocks inside C, where Python cannot handle SIGINT/SIGTERM: we
+  start the analysis with ``bg_run`` in ngspice's own thread and poll it, so an interrupt
+  or the job timeout halts it (``bg_halt``) and the run directory is removed.
 
 Results go through the same raw-file reader as the subprocess backend: after the run we
 ask ngspice to ``write`` each plot into a private directory, so both backends return
@@ -17,6 +20,7 @@ identical :class:`~spinspice.analysis.rawfile.RawPlot` objects.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -38,13 +42,22 @@ _LOCK = threading.Lock()
 
 def _shared() -> Any:
     try:
-        from PySpice.Spice.NgSpice.Shared import NgSpiceShared
+        from PySpice.Spice.NgSpice import Shared
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise SimulatorNotFoundError(
             f"PySpice is not installed ({exc}); pip install 'spinspice[pyspice]'"
         ) from None
+
+    class _NgSpiceShared(Shared.NgSpiceShared):  # type: ignore[misc]
+        @staticmethod
+        def _background_thread_running(is_running: bool, ngspice_id: int, user_data: Any) -> int:
+            # PySpice's own callback returns None to a C int, which cffi reports as an
+            # ignored exception on every background run
+            Shared.ffi.from_handle(user_data)._is_running = is_running
+            return 0
+
     try:
-        return NgSpiceShared.new_instance()
+        return _NgSpiceShared.new_instance()
     except OSError as exc:
         raise SimulatorNotFoundError(
             f"PySpice cannot load libngspice ({exc}); apt-get install -t bookworm-backports "
@@ -72,9 +85,12 @@ class PySpiceShared:
     ----------
     num_threads:
         Written into the deck's control block, as for the subprocess backend.
+    timeout_s:
+        Limit per run, s (``None``: none); a run past it is halted and fails.
     """
 
     num_threads: int = 1
+    timeout_s: float | None = None
     name: str = "pyspice-shared"
 
     def available(self) -> bool:
@@ -90,7 +106,8 @@ class PySpiceShared:
         return [self.run_job(job) for job in jobs]
 
     def run_job(self, job: Job) -> SimResult:
-        """Simulate one job in-process. Job timeouts cannot be enforced here.
+        """Simulate one job in-process (ngspice's background thread, polled: module
+        docstring); the limit is the smaller of ``timeout_s`` and the job's own.
 
         The job's files are copied into a private run directory, which is the process's
         working directory while the deck is loaded and run (the deck names its files
@@ -122,7 +139,7 @@ class PySpiceShared:
                     os.chdir(run_dir)
                     ng.load_circuit(text)
                     loaded = True
-                    ng.run()
+                    self._run_polled(ng, job)
                     # exec_command clears PySpice's output buffers: keep the run's log first.
                     log = ng.stdout + "\n" + ng.stderr
                     elapsed = time.perf_counter() - t0
@@ -133,6 +150,8 @@ class PySpiceShared:
                         ng.exec_command(f"setplot {plot_name}")
                         ng.exec_command(f"write {out}")
                         plots.extend(read_raw(out))
+                except SimulationError:
+                    raise
                 except Exception as exc:  # PySpice raises NameError subclasses and others
                     log = log or (ng.stdout + "\n" + ng.stderr)
                     raise SimulationError(
@@ -149,3 +168,35 @@ class PySpiceShared:
             # removed on success, failure and interrupt alike (issue 12)
             shutil.rmtree(run_dir, ignore_errors=True)
         return SimResult(tuple(plots), log, None, elapsed, self.name)
+
+    def _run_polled(self, ng: Any, job: Job) -> None:
+        """``bg_run`` and wait for it; halt it on an interrupt or past the time limit."""
+        limits = [t for t in (self.timeout_s, job.timeout_s) if t is not None]
+        deadline = time.monotonic() + min(limits) if limits else None
+        ng.run(background=True)
+        try:
+            time.sleep(_POLL_S)  # ngspice needs a moment before it reports running
+            while ng._ngspice_shared.ngSpice_running():
+                if deadline is not None and time.monotonic() > deadline:
+                    raise SimulationError(
+                        f"ngspice (shared) ran past its time limit of {min(limits):g} s",
+                        hint="raise --timeout, or simulate a smaller array",
+                    )
+                time.sleep(_POLL_S)
+        except BaseException:  # interrupt, SystemExit from SIGTERM, or the time limit
+            _halt(ng)
+            raise
+
+
+#: Poll interval of a background run, s.
+_POLL_S = 0.005
+
+
+def _halt(ng: Any) -> None:
+    """Stop ngspice's background thread and wait until it has stopped."""
+    with contextlib.suppress(Exception):
+        ng.halt()
+    for _ in range(2000):  # up to ~10 s
+        if not ng._ngspice_shared.ngSpice_running():
+            return
+        time.sleep(_POLL_S)

@@ -519,7 +519,7 @@ def make_backend(
     elif backend == "pyspice":
         from spinspice.analysis.pyspice_backend import PySpiceShared
 
-        engine = PySpiceShared(num_threads=threads)
+        engine = PySpiceShared(num_threads=threads, timeout_s=timeout_s)
     else:
         engine = NgspiceSubprocess(
             NgspiceOptions(

@@ -86,3 +86,57 @@ def test_job_files_reach_the_in_process_backend() -> None:
     assert os.getcwd() == cwd
     np.testing.assert_allclose(a.i_out_A, b.i_out_A, rtol=1e-9, atol=1e-15)
     assert b.passed
+
+
+def _long_deck() -> Circuit:
+    """An RC transient of ~10^6 forced steps: seconds of ngspice time."""
+    return Circuit(
+        title="long",
+        elements=(
+            VoltageSource("V1", "in", GROUND, Pulse(0.0, 1.0, 1e-10, 5e-11, 5e-11, 5e-10, 2e-9)),
+            Resistor("R1", "in", "out", 1e3),
+            Capacitor("C1", "out", GROUND, 1e-13),
+        ),
+        analyses=(Transient(1e-12, 2e-6, max_step_s=1e-12),),
+        saves=(Save("v", ("out",)),),
+    )
+
+
+def _pyspice_run_dirs() -> set[str]:
+    import tempfile
+    from pathlib import Path
+
+    return {p.name for p in Path(tempfile.gettempdir()).glob("spinspice-pyspice-*")}
+
+
+def test_in_process_runs_honour_the_time_limit() -> None:
+    import time
+
+    before = _pyspice_run_dirs()
+    backend = PySpiceShared(timeout_s=0.5)
+    t0 = time.monotonic()
+    with pytest.raises(SimulationError, match="time limit"):
+        backend.run_job(make_job(_long_deck(), key="test/long"))
+    assert time.monotonic() - t0 < 10
+    assert _pyspice_run_dirs() <= before  # no run directory left behind
+    ok = PySpiceShared().run_job(make_job(deck(), key="test"))  # the instance still works
+    assert np.ptp(ok.plot("tran")["v(out)"]) > 0.3
+
+
+def test_in_process_runs_are_interruptible() -> None:
+    """SIGINT during an in-process run: KeyboardInterrupt at once (the analysis runs in
+    ngspice's background thread, halted), no run directory left, the instance reusable."""
+    import signal
+    import threading
+    import time
+
+    before = _pyspice_run_dirs()
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    t0 = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        PySpiceShared().run_job(make_job(_long_deck(), key="test/long"))
+    assert time.monotonic() - t0 < 10
+    assert _pyspice_run_dirs() <= before
+    ok = PySpiceShared().run_job(make_job(deck(), key="test"))
+    assert np.ptp(ok.plot("tran")["v(out)"]) > 0.3
