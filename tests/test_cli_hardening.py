@@ -99,6 +99,19 @@ def test_every_float_option_is_finite() -> None:
     assert walk(cli, "spinspice") == []
 
 
+def test_every_seed_option_is_a_non_negative_32_bit_integer() -> None:
+    def walk(cmd: click.Command, path: str) -> list[str]:
+        bad = [f"{path} --seed" for p in cmd.params
+               if p.name == "seed" and not (isinstance(p.type, click.IntRange)
+                                            and p.type.min == 0 and p.type.max == 2**32 - 1)]
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                bad += walk(sub, f"{path} {name}")
+        return bad
+
+    assert walk(cli, "spinspice") == []
+
+
 @pytest.mark.parametrize(
     ("args", "match"),
     [
@@ -138,6 +151,11 @@ def test_every_float_option_is_finite() -> None:
         (["gxnor", "--v-rd", "-inf"], "finite"),
         (["corners", "--rows", "4", "--cols", "4", "--csv", "x.csv", "--timeout", "nan"], "finite"),
         (["corners", "--rows", "4", "--cols", "4", "--csv", "x.csv", "--sweep", "4,,8"], "empty"),
+        (["dw", "synapse", "--widths", "1e-9,,2e-9", "--csv", "x.csv"], "empty"),
+        (["dw", "vote", "--ratios", "1.5,inf", "--csv", "x.csv"], "finite"),
+        (["dw", "crossbar", "--seed", "-99999999999", "--csv", "x.csv"], "range"),
+        (["corners", "--rows", "4", "--cols", "4", "--csv", "x.csv", "--seed", "4294967296"],
+         "range"),
     ],
 )
 def test_bad_numbers_refused(

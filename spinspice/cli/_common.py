@@ -240,11 +240,26 @@ def _input_file_version(t: Any) -> Any:
     )
 
 
+#: Largest random seed an option takes (numpy seeds must be >= 0; 32 bits).
+MAX_SEED = 2**32 - 1
+
+
+def _seed_version(param: click.Parameter) -> Any:
+    t = param.type
+    if param.name != "seed" or not (t is click.INT or isinstance(t, click.IntRange)):
+        return None
+    if isinstance(t, click.IntRange) and (t.min, t.max) == (0, MAX_SEED):
+        return None
+    return click.IntRange(0, MAX_SEED)
+
+
 def harden_options(group: click.Command) -> None:
-    """Make every float option of ``group`` (recursively) a :class:`FiniteFloat` and
-    every existing-file option an :class:`InputFile`."""
+    """Make every float option of ``group`` (recursively) a :class:`FiniteFloat`, every
+    existing-file option an :class:`InputFile` and every ``--seed`` an integer in
+    0..:data:`MAX_SEED`."""
     for param in group.params:
-        new = _finite_version(param.type) or _input_file_version(param.type)
+        new = (_finite_version(param.type) or _input_file_version(param.type)
+               or _seed_version(param))
         if new is not None:
             param.type = new
     if isinstance(group, click.Group):

@@ -17,26 +17,21 @@ from spinspice.cli._common import (
     _prepare_output,
     handle_errors,
     make_backend,
+    parse_float_list,
     simulator_options,
     technology_options,
 )
+from spinspice.errors import ParameterError
 
 
 def _floats(_ctx: Any, param: Any, value: str | None) -> tuple[float, ...] | None:
-    """Parse a comma-separated list of plain decimal/exponent numbers."""
+    """Parse a comma-separated list of finite numbers (empty items refused)."""
     if value is None:
         return None
-    import math
-
     try:
-        out = tuple(float(v.strip()) for v in value.split(",") if v.strip())
-    except ValueError as exc:
-        raise click.BadParameter(f"{exc} (plain decimals or exponent form)", param=param) from None
-    if not all(math.isfinite(v) for v in out):
-        raise click.BadParameter("numbers must be finite", param=param)
-    if not out:
-        raise click.BadParameter("give at least one number", param=param)
-    return out
+        return parse_float_list(value, "the list")
+    except ParameterError as exc:
+        raise click.BadParameter(str(exc), param=param) from None
 
 
 F = TypeVar("F", bound=Callable[..., Any])
