@@ -156,7 +156,7 @@ def bench_sneak(size: int, arch: str, baseline: bool) -> None:
     design = CrossbarDesign(architecture=arch, rows=size, cols=size)  # type: ignore[arg-type]
     x, delta, states = random_inputs(size, size, 7)
     t0 = time.perf_counter()
-    res = analyse(design, x, delta, states, "2phase")
+    res = analyse(design, x, delta, states, "2phase", keep_intervals=baseline)
     t_new = time.perf_counter() - t0
     line = f"sneak {arch} 2phase {size}x{size}: reused factorisations {t_new:.2f} s"
     if baseline:
@@ -164,7 +164,7 @@ def bench_sneak(size: int, arch: str, baseline: bool) -> None:
         nodal.REF_PCG_MAX = 0
         try:
             t0 = time.perf_counter()
-            ref = analyse(design, x, delta, states, "2phase")
+            ref = analyse(design, x, delta, states, "2phase", keep_intervals=True)
             t_old = time.perf_counter() - t0
         finally:
             nodal.REF_PCG_MAX = keep

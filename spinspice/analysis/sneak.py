@@ -114,7 +114,10 @@ class PhaseStress:
     intervals:
         (start, end) of each constant-configuration interval, s.
     v_intervals_V:
-        MTJ voltages in each interval (n_intervals, M, N).
+        MTJ voltages in each interval (n_intervals, M, N) if the solve was asked to keep
+        them (``keep_intervals``), else an empty (0, M, N) array: an N-column 1R phase
+        has N + 1 intervals, so keeping them costs 8·(N + 1) bytes per cell (8.6 GB per
+        phase at 1024 × 1024).
     q_p2ap, q_ap2p:
         Accumulated switching charge ∫ rate dt of each direction over the phase (M, N).
     solve_s:
@@ -132,9 +135,15 @@ class PhaseStress:
 
 
 def phase_stress(
-    design: CrossbarDesign, phase: Phase, states_ap: BoolArray, *, bias: bool = True
+    design: CrossbarDesign,
+    phase: Phase,
+    states_ap: BoolArray,
+    *,
+    bias: bool = True,
+    keep_intervals: bool = False,
 ) -> PhaseStress:
-    """Solve ``phase`` in each of its intervals and accumulate the switching charges."""
+    """Solve ``phase`` in each of its intervals and accumulate the switching charges
+    (``keep_intervals``: also return every interval's MTJ voltages)."""
     fit = design.fit
     ivs = phase.intervals()
     vs = []
@@ -159,8 +168,10 @@ def phase_stress(
         r1, r2 = hazard_rates(fit, v, bias=bias)
         q1 += r1 * (b - a)
         q2 += r2 * (b - a)
-        vs.append(v)
-    return PhaseStress(phase, v0, i0, tuple(ivs), np.array(vs), q1, q2, solve_s)
+        if keep_intervals:
+            vs.append(v)
+    kept = np.array(vs) if keep_intervals else np.zeros((0, *design.shape))
+    return PhaseStress(phase, v0, i0, tuple(ivs), kept, q1, q2, solve_s)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -209,8 +220,10 @@ def analyse(
     *,
     bias: bool = True,
     p_threshold: float = 0.01,
+    keep_intervals: bool = False,
 ) -> SneakResult:
-    """Sneak-path extraction for every write phase (module docstring)."""
+    """Sneak-path extraction for every write phase (module docstring; ``keep_intervals``:
+    see :func:`phase_stress`)."""
     import pandas as pd
 
     if not 0.0 < p_threshold < 1.0:
@@ -224,7 +237,7 @@ def analyse(
     summary = []
     stresses = []
     for ph in phases:
-        st = phase_stress(design, ph, states_ap, bias=bias)
+        st = phase_stress(design, ph, states_ap, bias=bias, keep_intervals=keep_intervals)
         stresses.append(st)
         p = np.where(
             states_ap, psw_from_charge(st.q_ap2p, theta0_ap), psw_from_charge(st.q_p2ap, theta0)
@@ -479,7 +492,7 @@ def run_update_transient(
     # fast path: interval rates from the bias-dependent solver
     rates: list[tuple[float, FloatArray, FloatArray]] = []
     for ph in phases:
-        st = phase_stress(design, ph, states_ap, bias=True)
+        st = phase_stress(design, ph, states_ap, bias=True, keep_intervals=True)
         for (a, b), v in zip(st.intervals, st.v_intervals_V, strict=True):
             r1, r2 = hazard_rates(design.fit, v, bias=True)
             rates.append((b - a, r1, r2))

@@ -22,9 +22,9 @@ def test_reused_factorisations_match_a_factorisation_per_solve(
 ) -> None:
     design = CrossbarDesign(architecture=arch, rows=20, cols=17)  # type: ignore[arg-type]
     x, delta, states = random_inputs(20, 17, 4)
-    fast = analyse(design, x, delta, states, "2phase")
+    fast = analyse(design, x, delta, states, "2phase", keep_intervals=True)
     monkeypatch.setattr(nodal, "REF_PCG_MAX", 0)  # every solve factorises (the old path)
-    ref = analyse(design, x, delta, states, "2phase")
+    ref = analyse(design, x, delta, states, "2phase", keep_intervals=True)
     for a, b in zip(fast.phases, ref.phases, strict=True):
         assert np.max(np.abs(a.v_intervals_V - b.v_intervals_V)) < 1e-9
     cols = ["v_cell_V", "i_cell_A", "p_switch", "p_false_switch"]
