@@ -49,6 +49,7 @@ from typing import Final, Literal
 
 import numpy as np
 
+from spinspice.array_builder.parasitics import LayoutModel
 from spinspice.errors import ParameterError
 from spinspice.netlists import she_mtj_model as sm
 from spinspice.netlists.circuit import (
@@ -58,6 +59,7 @@ from spinspice.netlists.circuit import (
     DcSweep,
     Element,
     Mosfet,
+    OsdiInstance,
     Pwl,
     Resistor,
     Save,
@@ -596,3 +598,135 @@ def calibration_job(
 
 
 ModelKind = Literal["behavioural", "osdi"]
+
+
+# --------------------------------------------------------------------------- area
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MaapAreaModel:
+    """Area of a MAAP set from the elements of its netlist (docs/maap.md §6).
+
+    Every element of :func:`_maap_elements` is given a footprint; their sum is multiplied by
+    the layout model's routing overhead, as for the 4T2R/2T1R cells
+    (:class:`~spinspice.array_builder.parasitics.LayoutModel`, F = 28 nm, overhead 3).
+
+    Parameters
+    ----------
+    layout:
+        Transistor footprint (W + 2F)(L + 4F), feature size F and routing overhead.
+    sheet_ohm:
+        Sheet resistance of the reference/feedback resistors, Ω/□. Default 1360 Ω/□: the
+        high-ohmic unsalicided poly (``rhigh``) of the IHP SG13G2 open PDK.
+    resistor_width_F:
+        Resistor width in units of F (ours: 2F); the body is R/R_□ squares long, plus a
+        contacted head of 2F at each end, with F of spacing on each side.
+    ion_A_per_m:
+        Drive current per width that sizes current-carrying transistors, A/m. Default
+        0.997 mA/µm: the bundled tt NMOS at |V_GS| = |V_DS| = 1 V (docs/mosfet_models.md).
+    analog_derating:
+        Analog devices (OTA, bias sources) carry ``ion_A_per_m / analog_derating`` per
+        width, so that they stay saturated with headroom; ours: 4.
+    ota_transistors:
+        Transistors of one OTA (ours: 5, a differential pair, a current-mirror load and a
+        tail device, each sized for the OTA's largest output current min(I_max, g_m V_dd)).
+    """
+
+    layout: LayoutModel = field(default_factory=LayoutModel)
+    sheet_ohm: float = 1360.0
+    resistor_width_F: float = 2.0
+    ion_A_per_m: float = 0.997e3
+    analog_derating: float = 4.0
+    ota_transistors: int = 5
+
+    def __post_init__(self) -> None:
+        for name in ("sheet_ohm", "resistor_width_F", "ion_A_per_m", "analog_derating"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v < np.inf:
+                raise ParameterError(f"{name} must be a finite number > 0, got {v!r}")
+        if isinstance(self.ota_transistors, bool) or not (
+            isinstance(self.ota_transistors, int) and self.ota_transistors >= 1
+        ):
+            raise ParameterError("ota_transistors must be an integer >= 1")
+
+    def resistor_m2(self, r_ohm: float) -> float:
+        """Footprint of a poly resistor of ``r_ohm``, m² (before routing overhead)."""
+        f = self.layout.feature_size_m
+        w = self.resistor_width_F * f
+        return (r_ohm / self.sheet_ohm * w + 4 * f) * (w + 2 * f)
+
+    def analog_fet_m2(self, i_A: float, d: MaapDesign) -> float:
+        """Footprint of one analog transistor sized for ``i_A`` (at least the technology's
+        minimum NMOS width), m²."""
+        w = max(abs(i_A) * self.analog_derating / self.ion_A_per_m, d.technology.wn_m)
+        return self.layout.transistor_area_m2(w, d.l_m)
+
+    def she_mtj_m2(self, d: MaapDesign) -> float:
+        """Footprint of one SHE-MTJ: its HM strip with a contacted end of 2F at each
+        terminal and F of spacing on each side (the MTJ pillar sits on the strip), m²."""
+        f = self.layout.feature_size_m
+        return (d.she.hm_length_m + 4 * f) * (d.she.hm_width_m + 2 * f)
+
+
+@dataclass(frozen=True, slots=True)
+class MaapArea:
+    """Element counts and areas (m², routing overhead included) of one MAAP set."""
+
+    counts: dict[str, int]
+    areas_m2: dict[str, float]
+
+    @property
+    def total_m2(self) -> float:
+        """Area of the set, m²."""
+        return float(sum(self.areas_m2.values()))
+
+
+def _number(v: object) -> float:
+    """A netlist value that must be a plain number (the MAAP builder writes no parameters)."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise ParameterError(f"the MAAP area model needs numeric element values, got {v!r}")
+    return float(v)
+
+
+def set_area(
+    d: MaapDesign, *, windows: int, inputs: int, model: MaapAreaModel | None = None
+) -> MaapArea:
+    """Area of a MAAP set of P = ``windows`` pairs of K = ``inputs`` inputs, counted from
+    the elements of its netlist (:func:`_maap_elements`, nominal devices).
+
+    Kinds: ``she_mtj`` (HM strip footprint), ``resistor`` (poly, R/R_□ squares),
+    ``mosfet`` (inverters and WTA followers at their netlist W, L), ``ota`` (input and
+    coupling OTAs, ``ota_transistors`` each, sized for min(I_max, g_m V_dd)),
+    ``current_source`` (bias and tail sources: one transistor sized for its current).
+    Voltage sources have no area: supplies, 0 V ammeters and V_th offset sources are
+    simulation artefacts, and the DAC that drives each OTA input belongs to the digital
+    periphery (like the ADC and SRAM of eq. 2, not counted).
+    """
+    _check_shape(windows, inputs)
+    m = model or MaapAreaModel()
+    wf: list[list[Waveform]] = [[Dc(0.0)] * inputs for _ in range(windows)]
+    els, _ = _maap_elements(d, wf, None)
+    defaults = {t.name: dict(t.params) for t in d.template_subcircuits()}
+    counts = dict.fromkeys(("she_mtj", "resistor", "mosfet", "ota", "current_source"), 0)
+    raw = dict.fromkeys(counts, 0.0)
+    for e in els:
+        if isinstance(e, OsdiInstance) or (isinstance(e, SubcktInstance) and e.subckt == sm.SUBCKT):
+            kind, a = "she_mtj", m.she_mtj_m2(d)
+        elif isinstance(e, Resistor):
+            kind, a = "resistor", m.resistor_m2(_number(e.resistance_ohm))
+        elif isinstance(e, Mosfet):
+            kind, a = "mosfet", m.layout.transistor_area_m2(_number(e.w_m), _number(e.l_m))
+        elif isinstance(e, SubcktInstance) and e.subckt == OTA:
+            p = {**defaults[OTA], **e.params}
+            i_max = min(_number(p["imax"]), _number(p["gm"]) * d.vdd_V)
+            kind, a = "ota", m.ota_transistors * m.analog_fet_m2(i_max, d)
+        elif isinstance(e, SubcktInstance) and e.subckt == ISRC:
+            kind, a = "current_source", m.analog_fet_m2(_number(e.params["idc"]), d)
+        elif isinstance(e, VoltageSource):
+            continue
+        else:
+            raise ParameterError(f"the MAAP area model has no footprint for {e!r}")
+        counts[kind] += 1
+        raw[kind] += a
+    k = m.layout.routing_overhead
+    return MaapArea(counts, {name: k * a for name, a in raw.items()})

@@ -12,11 +12,13 @@ from hypothesis import strategies as st
 from spinspice.array_builder.maap import (
     FETS_PER_WINDOW,
     MTJS_PER_WINDOW,
+    MaapAreaModel,
     MaapDesign,
     calibration_job,
     draw_maap,
     maap_job,
     sample_times,
+    set_area,
     window_draws,
 )
 from spinspice.errors import NetlistError, ParameterError
@@ -101,3 +103,43 @@ def test_bad_products_raise() -> None:
         maap_job(D, np.zeros((1, 65, 1)), key="maap/x")
     with pytest.raises(NetlistError):
         maap_job(D, np.zeros((1, 1, 1)), key="bad key!")
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 12))
+def test_set_area_counts_the_netlist_and_scales_with_k_and_p(p: int, k: int) -> None:
+    a = set_area(D, windows=p, inputs=k)
+    assert np.isfinite(a.total_m2) and a.total_m2 > 0
+    assert a.counts == {
+        "she_mtj": MTJS_PER_WINDOW * p + 1,  # two cells per pair + the replica
+        "resistor": 2 * (MTJS_PER_WINDOW * p + 1),  # R_ref and R_f per cell
+        "mosfet": FETS_PER_WINDOW * p + 2,  # inverters + followers + the replica inverter
+        "ota": p * k + p,  # input OTAs + one coupling OTA per pair
+        "current_source": 2 * p + 2,  # two bias sources per pair, the replica's, the tail
+    }
+    # one more input per window adds exactly P input OTAs; one more window adds a pair,
+    # its coupling OTA and K input OTAs
+    ota_in = set_area(D, windows=1, inputs=2).total_m2 - set_area(D, windows=1, inputs=1).total_m2
+    assert ota_in > 0
+    wider = set_area(D, windows=p, inputs=k + 1).total_m2
+    assert wider - a.total_m2 == pytest.approx(p * ota_in, rel=1e-9)
+    pair = set_area(D, windows=2, inputs=k).total_m2 - set_area(D, windows=1, inputs=k).total_m2
+    taller = set_area(D, windows=p + 1, inputs=k).total_m2
+    assert taller - a.total_m2 == pytest.approx(pair, rel=1e-9)
+    assert pair > k * ota_in
+
+
+def test_set_area_follows_its_model_and_the_family_reports_it() -> None:
+    from spinspice.analysis.families.maap import MaapSetDesign
+
+    base = set_area(D, windows=4, inputs=9)
+    sparse = set_area(D, windows=4, inputs=9, model=MaapAreaModel(sheet_ohm=2 * 1360.0))
+    assert sparse.areas_m2["resistor"] < base.areas_m2["resistor"]
+    assert sparse.areas_m2["ota"] == base.areas_m2["ota"]
+    assert MaapSetDesign(D, 4, 9).area_m2 == pytest.approx(base.total_m2)
+    with pytest.raises(ParameterError):
+        MaapAreaModel(sheet_ohm=0.0)
+    with pytest.raises(ParameterError):
+        MaapAreaModel(ota_transistors=0)
+    with pytest.raises(ParameterError):
+        set_area(D, windows=0, inputs=9)

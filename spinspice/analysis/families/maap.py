@@ -15,14 +15,15 @@ Operations:
 
 Energy (``spinspice energy --cell maap``): the simulated energy per MAAP operation as
 ``e_ff_J``, with TOPS/W counting 2·K·P operations (multiply + add) per MAAP operation;
-no update or backprop (the columns are NaN), and no area model (NaN).
+no update or backprop (the columns are NaN). ``area_m2`` is the set's area counted from
+the elements of its netlist (:func:`spinspice.array_builder.maap.set_area`, docs/maap.md §6).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -37,6 +38,7 @@ from spinspice.array_builder.maap import (
     calibration_job,
     maap_job,
     sample_times,
+    set_area,
 )
 from spinspice.errors import ParameterError
 from spinspice.netlists.job import Job
@@ -61,12 +63,16 @@ class MaapSetDesign:
     circuit: MaapDesign
     rows: int
     cols: int
-    area_m2: float = field(default=math.nan)
 
     def __post_init__(self) -> None:
         for what, v in (("windows (rows)", self.rows), ("inputs (cols)", self.cols)):
             if not 1 <= v <= MAX_SET_SIDE:
                 raise ParameterError(f"MAAP {what} must be in 1..64, got {v}")
+
+    @property
+    def area_m2(self) -> float:
+        """Area of the set from its netlist's elements (``set_area``), m²."""
+        return set_area(self.circuit, windows=self.rows, inputs=self.cols).total_m2
 
 
 def make_design(spec: DesignSpec) -> MaapSetDesign:
