@@ -20,7 +20,7 @@ For reports each device is also fitted, over its unsaturated part, by v̂ = a·s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
 
@@ -35,6 +35,11 @@ from spinspice.spintronic_cells.she_mtj import SheMtjVariation
 #: Fewest decoded points in a device's linear range for the straight-line fit: two fix the
 #: line, the third gives the residual; our choice.
 MIN_LINEAR_POINTS: Final = 3
+#: Device draws per calibration operation, and fewest calibration operations in a bin of
+#: the true value for its mean to enter the operation correction; our choices (16 draws
+#: leave a per-operation spread of σ/4, averaged further over the bin).
+OP_CALIBRATION_DRAWS: Final = 16
+OP_CALIBRATION_MIN_COUNT: Final = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +54,15 @@ class MaapStats:
         (devices, points): each device's output decoded with the nominal calibration,
         unit products in [0, FS].
     gain, offset:
-        Fitted a (dimensionless) and b (unit products) of each device (for reports).
+        Fitted a (dimensionless) and b (unit products) of each device (for reports; NaN
+        for a device with almost no linear range, which stays in ``curves``).
     residual_rms:
         RMS of the straight-line fit residual over all devices, unit products.
     s_fs:
         Full scale FS, unit products.
+    op_correction:
+        (t, M(t)): knots of the operation's mean transfer (true value t on the grid
+        0 … FS, mean averaged output M), or None to invert the single-window mean transfer.
     """
 
     mtj_variation: float
@@ -65,6 +74,7 @@ class MaapStats:
     offset: np.ndarray
     residual_rms: float
     s_fs: float
+    op_correction: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def devices(self) -> int:
@@ -89,20 +99,62 @@ class MaapStats:
         out: np.ndarray = (1 - f) * c[idx, j] + f * c[idx, j + 1]
         return out
 
-    def correct_mean(self, v: np.ndarray) -> np.ndarray:
-        """Remove the mean error: invert the devices' mean transfer (seed 003 §4.1)."""
+    def _mean_transfer(self) -> tuple[np.ndarray, np.ndarray]:
+        """(s, mean decoded output) of the single-window devices on 0 … FS (monotone)."""
         mean = np.maximum.accumulate(self.curves.mean(axis=0))
         m = (self.s_grid >= 0) & (self.s_grid <= self.s_fs)
-        out: np.ndarray = np.interp(v, mean[m], self.s_grid[m])
+        return self.s_grid[m], mean[m]
+
+    def correct_mean(self, v: np.ndarray) -> np.ndarray:
+        """Remove the mean error (seed 003 §4.1): invert the operation's mean transfer if
+        calibrated (:meth:`with_operation_correction`), else the devices' mean transfer."""
+        s, mean = self.op_correction if self.op_correction is not None else self._mean_transfer()
+        out: np.ndarray = np.interp(v, mean, s)
         return out
+
+    def raw_output(self, rng: np.random.Generator, sums: np.ndarray, redundancy: int) -> np.ndarray:
+        """Average of max_p v̂_d(s_p) over ``redundancy`` devices drawn per operation and
+        window, before any mean correction; unit products, shape (...)."""
+        shape = (*sums.shape[:-1], redundancy, sums.shape[-1])
+        idx = rng.integers(0, self.devices, size=shape)
+        outs = self.device_output(idx, np.broadcast_to(sums[..., None, :], shape))
+        out: np.ndarray = outs.max(axis=-1).mean(axis=-1)
+        return out
+
+    def with_operation_correction(
+        self, sums: np.ndarray, rng: np.random.Generator, *, draws: int = OP_CALIBRATION_DRAWS
+    ) -> MaapStats:
+        """These statistics with the mean error of the whole MAAP operation removed.
+
+        ``sums`` (..., P) are calibration window sums, unit products (the network's
+        training set). The bias δ(t) = E[output | t] − m₁(t) against the single-window
+        mean transfer m₁ is averaged in bins of the true value t on the grid 0 … FS
+        (bins with fewer than ``OP_CALIBRATION_MIN_COUNT`` operations are interpolated,
+        held at the ends); M(t) = m₁(t) + δ(t), made monotone, is what
+        :meth:`correct_mean` then inverts.
+        """
+        if draws < 1:
+            raise ParameterError("draws must be >= 1")
+        t = np.clip(sums, 0.0, self.s_fs).max(axis=-1).ravel()
+        v = self.raw_output(rng, sums, draws).ravel()
+        g, m1 = self._mean_transfer()
+        dv = v - np.interp(t, g, m1)
+        edges = np.concatenate([[-np.inf], 0.5 * (g[1:] + g[:-1]), [np.inf]])
+        k = np.digitize(t, edges) - 1
+        cnt = np.bincount(k, minlength=g.size)
+        tot = np.bincount(k, dv, minlength=g.size)
+        ok = cnt >= OP_CALIBRATION_MIN_COUNT
+        if not ok.any():
+            raise ParameterError(
+                f"too few calibration operations (< {OP_CALIBRATION_MIN_COUNT} per bin)"
+            )
+        delta = np.interp(g, g[ok], tot[ok] / cnt[ok])
+        return replace(self, op_correction=(g, np.maximum.accumulate(m1 + delta)))
 
     def evaluate(self, rng: np.random.Generator, sums: np.ndarray, redundancy: int) -> np.ndarray:
         """max-pool(ReLU) of ``sums`` (..., P) on ``redundancy`` devices drawn per
         operation and window, averaged and mean-corrected; unit products, shape (...)."""
-        shape = (*sums.shape[:-1], redundancy, sums.shape[-1])
-        idx = rng.integers(0, self.devices, size=shape)
-        outs = self.device_output(idx, np.broadcast_to(sums[..., None, :], shape))
-        return self.correct_mean(outs.max(axis=-1).mean(axis=-1))
+        return self.correct_mean(self.raw_output(rng, sums, redundancy))
 
 
 def fit_device(cal: Calibration, s: np.ndarray, v_out: np.ndarray) -> tuple[float, float, float]:
@@ -148,7 +200,10 @@ def characterise(
     for r in engine.run(jobs):
         dc = r.plot("dc")
         s = dc["v(v-sweep)"] / d.v_unit_V
-        a, b, e = fit_device(cal, s, dc["v(out)"])
+        try:
+            a, b, e = fit_device(cal, s, dc["v(out)"])
+        except ParameterError:  # a dead set (no linear range) stays in the pool, unfitted
+            a = b = e = float("nan")
         gains.append(a)
         offs.append(b)
         res2.append(e**2)
@@ -161,6 +216,6 @@ def characterise(
         np.array(curves),
         np.array(gains),
         np.array(offs),
-        float(np.sqrt(np.mean(res2))),
+        float(np.sqrt(np.nanmean(res2))),
         cal.s_fs,
     )

@@ -460,12 +460,28 @@ def energy(
 )
 @click.option(
     "--devices",
-    type=click.IntRange(4, 400),
-    default=24,
+    type=click.IntRange(4, 1000),
+    default=200,
     show_default=True,
     help="MAAP sets simulated in ngspice per variation level for the statistics.",
 )
 @click.option("--epochs", type=click.IntRange(1, 500), default=30, show_default=True)
+@click.option(
+    "--mean-correction",
+    type=click.Choice(["operation", "window"]),
+    default="operation",
+    show_default=True,
+    help="Mean error removed: of the whole MAAP operation (calibrated on the training set) "
+    "or of one window (the devices' mean transfer).",
+)
+@click.option(
+    "--fc-epochs",
+    type=click.IntRange(0, 500),
+    default=0,
+    show_default=True,
+    help="Retrain the digital FC layer this many epochs on training features read through "
+    "the devices (0 = float-trained weights, as in seed 003).",
+)
 @click.option(
     "--csv",
     "csv_path",
@@ -492,6 +508,8 @@ def cnn(
     seeds: int,
     devices: int,
     epochs: int,
+    mean_correction: str,
+    fc_epochs: int,
     csv_path: Path,
     plot_path: Path | None,
     mtj_model: str,
@@ -549,6 +567,8 @@ def cnn(
             seeds=seeds,
             epochs=epochs,
             e_maap_op_J=op.e_op_J,
+            op_correction=mean_correction == "operation",
+            fc_epochs=fc_epochs,
             progress=tick,
         )
     assert csv_out is not None

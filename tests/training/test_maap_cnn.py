@@ -11,10 +11,13 @@ from spinspice.errors import ParameterError
 from spinspice.training.maap_cnn import (
     CnnSpec,
     activation_scale,
+    finetune_fc,
     float_accuracy,
     load_images,
     maap_accuracy,
+    maap_features,
     operation_counts,
+    run_study,
     train_cnn,
 )
 
@@ -112,3 +115,68 @@ def test_mnist_idx_files_run_through_the_28px_network(tmp_path) -> None:  # type
         act_full=activation_scale(w, data.x_train),
     )
     assert acc > 0.8
+
+
+def _sums(seed: int, n: int = 4000) -> np.ndarray:
+    return np.random.default_rng(seed).normal(0.6, 0.6, (n, 4))  # (operations, P = 4)
+
+
+def test_operation_correction_removes_the_bias_of_the_max_over_varied_windows() -> None:
+    # the WTA reads max_p (s_p + e_p) > max_p s_p: the single-window correction leaves that
+    # bias whatever R; the operation's mean transfer, calibrated on other sums, removes it
+    st = _noisy_stats(0.1, n=200)
+    sums = _sums(1)
+    true = np.clip(sums, 0, S_FS).max(axis=-1)
+    m = true < 0.9 * S_FS  # away from the full-scale clip
+    window = st.evaluate(np.random.default_rng(2), sums, 64) - true
+    op = st.with_operation_correction(_sums(3), np.random.default_rng(4))
+    opc = op.evaluate(np.random.default_rng(2), sums, 64) - true
+    assert window[m].mean() > 0.01 * S_FS
+    assert abs(opc[m].mean()) < 0.25 * window[m].mean()
+    assert np.sqrt(np.mean(opc[m] ** 2)) < np.sqrt(np.mean(window[m] ** 2))
+
+
+def test_operation_correction_of_ideal_devices_is_the_identity() -> None:
+    st = MaapStats.ideal(S_FS).with_operation_correction(_sums(5), np.random.default_rng(0))
+    sums = _sums(6, 500)
+    out = st.evaluate(np.random.default_rng(0), sums, 3)
+    assert out == pytest.approx(np.clip(sums, 0, S_FS).max(axis=-1), abs=1e-9)
+    with pytest.raises(ParameterError):
+        MaapStats.ideal(S_FS).with_operation_correction(_sums(5, 10), np.random.default_rng(0))
+
+
+def test_fc_finetuning_on_device_features_recovers_accuracy(trained) -> None:  # type: ignore[no-untyped-def]
+    data, w, full = trained
+    st = _noisy_stats(0.3)
+    feat = maap_features(
+        w, data.x_train, bits=8, redundancy=1, stats=st, rng=np.random.default_rng(1), act_full=full
+    )
+    w2 = finetune_fc(w, feat, data.y_train, epochs=10, seed=0)
+    assert np.array_equal(w2.wc, w.wc)
+    acc = {
+        name: maap_accuracy(
+            ww, data, bits=8, redundancy=1, stats=st, rng=np.random.default_rng(7), act_full=full
+        )
+        for name, ww in (("float", w), ("tuned", w2))
+    }
+    assert acc["tuned"] > acc["float"] + 0.02
+    with pytest.raises(ParameterError):
+        finetune_fc(w, feat, data.y_train, epochs=0, seed=0)
+
+
+def test_run_study_rows_record_the_mean_correction_and_fc_epochs() -> None:
+    st = {(0.0, 0.0): MaapStats.ideal(S_FS), (0.05, 0.0): _noisy_stats(0.1)}
+    df = run_study(
+        dataset="digits",
+        data_dir=None,
+        bits=[8],
+        redundancy=[2],
+        stats=st,
+        seeds=1,
+        epochs=3,
+        op_correction=True,
+        fc_epochs=1,
+    )
+    assert len(df) == 2
+    assert df["op_correction"].all() and (df["fc_epochs"] == 1).all()
+    assert df["test_accuracy"].between(0.5, 1.0).all()
