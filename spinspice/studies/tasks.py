@@ -407,6 +407,10 @@ _KINDS = {
 }
 
 
+#: Characters of a job's traceback kept as its log tail when it fails with a bug.
+_TRACEBACK_TAIL_CHARS: Final = 4000
+
+
 def execute(job: dict[str, Any], inputs: dict[str, Any] | None = None) -> dict[str, Any]:
     """Run one study job (module docstring); never raises for a failed simulation."""
     t0 = time.perf_counter()
@@ -453,3 +457,12 @@ def _run(
         )
     except SpinspiceError as exc:
         out.update(status="failed", error=str(exc), log_tail="", run_dir=None)
+    except Exception as exc:  # a bug in one job kind fails that job, not the whole study
+        import traceback
+
+        out.update(
+            status="failed",
+            error=f"internal error ({type(exc).__name__}: {exc}); please report it",
+            log_tail=traceback.format_exc()[-_TRACEBACK_TAIL_CHARS:],
+            run_dir=None,
+        )

@@ -267,3 +267,24 @@ def test_a_killed_worker_loses_no_job(tmp_path: Path) -> None:
     assert run.exit_code == 0 and not run.failed
     assert len(run.computed) == len(ref.jobs)
     _assert_same(_tables(tmp_path / "ref"), _tables(tmp_path / "killed"))
+
+
+def test_a_bug_in_a_job_fails_that_job_not_the_study(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A programming error inside one job (here a TypeError) comes back as that job's
+    failure, with the traceback as its log tail, instead of ending the run."""
+    from spinspice.studies import tasks
+    from spinspice.studies.plan import plan
+    from spinspice.studies.spec import load_study
+
+    job = next(j for j in plan(load_study(_study(tmp_path))) if j.kind == "psw")
+
+    def broken(*_: object) -> dict[str, object]:
+        raise TypeError("run_llg() got an unexpected keyword argument 'progress'")
+
+    monkeypatch.setitem(tasks._KINDS, "psw", broken)
+    res = tasks.execute(job.to_dict())
+    assert res["status"] == "failed"
+    assert res["error"].startswith("internal error (TypeError: run_llg()")
+    assert "Traceback" in res["log_tail"] and "broken" in res["log_tail"]
