@@ -87,6 +87,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -522,20 +523,18 @@ def design_rnn(
     *,
     tau_up: float,
     kappa: float,
-    tau_down: float | None = None,
     strip: DWParams | None = None,
     t_cycle_s: float = CYCLE_TIME_S,
 ) -> RnnDesign:
-    """The physical design (g, I_b) realising the dead-zone edges and step gain in
-    projection units: g = κ/(u·T/(A·L)), I_b = I_th − g·τ_up (τ_down then follows,
-    (I_th + I_b)/g = 2·I_th/g − τ_up; ``tau_down`` given only checks it)."""
+    """The physical design (g, I_b) realising the dead-zone edge and step gain in
+    projection units: g = κ/(u·T/(A·L)), I_b = I_th − g·τ_up (the lower edge then follows,
+    τ_down = (I_th + I_b)/g = 2·I_th/g − τ_up)."""
     p = strip if strip is not None else DW_PRESETS["seed004-dw"]
     w = template_weights(task, hidden)
     step = p.mobility_m3_per_As * t_cycle_s / (p.area_m2 * p.length_m)
     g = kappa / step
     bias = p.i_th_A - g * tau_up
     d = RnnDesign(weights=w, gain_A=g, bias_A=bias, t_cycle_s=t_cycle_s, strip=p)
-    del tau_down
     return d
 
 
@@ -556,6 +555,8 @@ def calibrate_rnn(
     threshold in ``latency`` cycles at that drift). Returns the chosen design and its
     training scores (+ the chosen factors).
     """
+    if not tau_factors or not kappa_factors:
+        raise ParameterError("give at least one tau factor and one kappa factor")
     w = template_weights(task, hidden)
     sigma, mu = projection_stats(task, train, w)
     mu = max(mu, sigma)  # H = 1, 2 have a zero worst case: fall back to the noise scale
@@ -571,7 +572,8 @@ def calibrate_rnn(
             sc = score(run_rnn(d, train).out, train)
             if best is None or sc["accuracy"] > best[0]:
                 best = (sc["accuracy"], d, {**sc, "tau_factor": tf, "kappa_factor": kf})
-    assert best is not None
+    if best is None:  # unreachable: both grids are non-empty
+        raise ParameterError("empty calibration grid")
     return best[1], {**best[2], "sigma_p": sigma, "mu_min": mu}
 
 
@@ -825,11 +827,6 @@ def smallest_hidden(df: pd.DataFrame, target: float) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def with_strip(design: RnnDesign, strip: DWParams) -> RnnDesign:
-    """The design on another DW device (same g, I_b, T)."""
-    return replace(design, strip=strip)
-
-
 def plot_rnn_study(df: pd.DataFrame, task: PhonemeTask, target: Any, *, n_train: int) -> None:
     """Three panels: (a) one test sequence through the 3-neuron recurrent DW net (waveform,
     hidden walls, output, label); (b) accuracy vs hidden neurons (RNN and each delay count
@@ -932,6 +929,7 @@ def hidden_neuron_bench(design: RnnDesign, run: RnnRun, q: int, k: int) -> Any:
     return _signed_bench_type()(currents_A=cur, t_cycle_s=design.t_cycle_s, edge_s=5e-12)
 
 
+@cache
 def _signed_bench_type() -> Any:
     from spinspice.array_builder.dw_devices import MAX_DRIVE_CURRENT_A
     from spinspice.array_builder.dw_neurons import MAX_CYCLES as BENCH_CYCLES
