@@ -120,6 +120,10 @@ def build_tables(jobs: Sequence[StudyJob], results: dict[str, dict[str, Any]]) -
     return tables
 
 
+#: Most corner-plot columns whose labels still fit horizontally.
+_HORIZONTAL_LABELS_MAX = 14
+
+
 def _plots(tables: dict[str, Any], plot_dir: Path) -> list[tuple[str, Path]]:
     import matplotlib
 
@@ -157,24 +161,33 @@ def _plots(tables: dict[str, Any], plot_dir: Path) -> list[tuple[str, Path]]:
         df = tables["corners"]
         rd = df[df["operation"].isin(["ff", "bp"])]
         if len(rd):
+            # one column per (family, size, operation); every corner synapse of every
+            # process corner and temperature is a dot in it (a bar per check is unreadable
+            # beyond a few dozen checks, and slow to draw)
             fig, ax = plt.subplots(figsize=(9, 3.6))
-            labels, values, colours = [], [], []
-            for _, r in rd.iterrows():
-                labels.append(
-                    f"{r['family']} {r['rows']}x{r['cols']} {r['process_corner']} "
-                    f"{r['temperature_C']:g}°C {r['cell_corner']} {r['operation']}"
-                )
-                values.append(r["error_lsb"])
-                colours.append("tab:green" if r["passed"] else "tab:red")
-            ax.bar(range(len(values)), values, color=colours)
+            groups = list(rd.groupby(["family", "rows", "cols", "operation"], sort=True))
+            rng = np.random.default_rng(0)  # fixed jitter: the same plot every run
+            for x, (_key, grp) in enumerate(groups):
+                err = grp["error_lsb"].to_numpy(dtype=float)
+                ok = grp["passed"].to_numpy(dtype=bool)
+                jitter = x + rng.uniform(-0.25, 0.25, err.size)
+                ax.scatter(jitter[ok], err[ok], s=10, color="tab:green", label=None)
+                ax.scatter(jitter[~ok], err[~ok], s=14, color="tab:red", marker="x", label=None)
             ax.axhline(0.5, color="k", ls="--", lw=0.8)
             ax.axhline(-0.5, color="k", ls="--", lw=0.8)
             ax.set_ylabel("corner read error [LSB]")
-            ax.set_xticks(range(len(values)))
-            ax.set_xticklabels(labels, rotation=90, fontsize=5)
+            ax.set_xticks(range(len(groups)))
+            ax.set_xticklabels(
+                [f"{fam} {r}x{c}\n{op}" for (fam, r, c, op), _ in groups],
+                fontsize=7,
+                rotation=0 if len(groups) <= _HORIZONTAL_LABELS_MAX else 90,
+            )
+            ax.set_xlim(-0.6, len(groups) - 0.4)
+            ax.grid(True, axis="y", alpha=0.3)
             ax.set_title(
-                "Corner-synapse read error (green: pass; dashed: ±0.5 LSB decoding limit)",
-                fontsize=9,
+                "Corner-synapse read errors, every corner, temperature and corner synapse "
+                "(green: pass; red x: fail; dashed: ±0.5 LSB decoding limit)",
+                fontsize=8,
             )
             save(fig, "corners", "Corner-synapse read errors of every corner check")
     if "sneak" in tables:
