@@ -1,10 +1,10 @@
 """Where study jobs run: a local process pool, or a ``dask.distributed`` cluster.
 
 Both go through :func:`schedule`: jobs are submitted as soon as the jobs they depend on
-have finished (two per worker at a time, so no worker waits for the runner), results are
-handed to a callback in completion order (the callback stores them, so a finished job is
-on disk before the next one is reported), and a job whose dependency failed fails without
-running.
+have finished (two per worker at a time, so no worker waits for the runner; jobs that
+others depend on go first), results are handed to a callback in completion order (the
+callback stores them, so a finished job is on disk before the next one is reported), and a
+job whose dependency failed fails without running.
 
 Local pool: ``spawn``-started worker processes (no fork of a process that already runs
 threads) that die with the runner (``PR_SET_PDEATHSIG``), ignore SIGINT (the runner
@@ -166,7 +166,10 @@ def schedule(
     ``done`` maps job keys to the results of jobs finished earlier (a resumed run); it is
     updated as jobs finish.
     """
-    pending = list(jobs)
+    # jobs that others wait for first (a study's training waits for its P_sw job: started
+    # last, that chain would run alone at the end while the other workers idle)
+    needed = {k for j in jobs for k in j.after}
+    pending = sorted(jobs, key=lambda j: j.key not in needed)  # stable: plan order otherwise
     running: dict[Any, StudyJob] = {}
     # one job queued behind each running one: a worker that finishes starts its next job at
     # once instead of idling while the runner stores the result and submits the next
