@@ -432,13 +432,7 @@ def _remember_quiet(ctx: click.Context, _param: click.Parameter, value: bool) ->
 
 def simulator_options(func: F) -> F:
     """Options selecting and configuring the simulator backend (and ``--quiet``)."""
-    func = click.option(
-        "--quiet",
-        is_flag=True,
-        expose_value=False,
-        callback=_remember_quiet,
-        help="No progress bar on stderr.",
-    )(func)
+    func = quiet_option(func)
     func = click.option(
         "--engine",
         type=click.Choice(["auto", "ngspice", "vacask", "fast"]),
@@ -550,6 +544,15 @@ def make_backend(
     return CachingEngine(ProgressEngine(engine, label=label, quiet=quiet))
 
 
+def _progress_display() -> Any:
+    """The one progress display of every command: description, bar, done/total, elapsed
+    time, on stderr, cleared when it ends."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=_console(stderr=True), transient=True)
+
+
 class ProgressEngine:
     """An engine adapter that shows a rich progress bar on stderr while jobs run (one bar
     per ``run`` call: job count, current job key, elapsed time); ``quiet`` turns it off."""
@@ -573,23 +576,8 @@ class ProgressEngine:
         jobs = list(jobs)
         if self.quiet or not jobs:
             return list(self.inner.run(jobs))
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
         out: list[Any] = []
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=_console(stderr=True),
-            transient=True,
-        ) as bar:
+        with _progress_display() as bar:
             task = bar.add_task(self.label, total=len(jobs))
             for job in jobs:
                 bar.update(task, description=f"{self.label}: {job.key}")
@@ -599,7 +587,7 @@ class ProgressEngine:
 
 
 def quiet_option(func: F) -> F:
-    """``--quiet``: no progress bar on stderr (commands without the simulator options)."""
+    """``--quiet``: no progress bar on stderr (part of :func:`simulator_options`)."""
     return click.option(
         "--quiet", is_flag=True, expose_value=False, callback=_remember_quiet,
         help="No progress bar on stderr.",
@@ -614,10 +602,7 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     if ctx is None or ctx.meta.get("spinspice.quiet"):
         yield lambda done, total: None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=_console(stderr=True), transient=True) as bar:
+    with _progress_display() as bar:
         task = bar.add_task(label, total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
 

@@ -18,6 +18,8 @@ from spinspice.cli._common import (
     handle_errors,
     make_backend,
     parse_float_list,
+    progress_bar,
+    quiet_option,
     simulator_options,
     technology_options,
 )
@@ -544,6 +546,7 @@ def recurrent(
     help="Also write the equal-error BTNN vs RLNN table (Table I shape).",
 )
 @_csv_plot("dw_nets.csv", "kind,hidden,bits,seed,ideal_error,hw_error,area_m2,energy_J")
+@quiet_option
 @handle_errors
 def nets(
     hidden: tuple[float, ...],
@@ -558,8 +561,6 @@ def nets(
     plot_path: Path | None,
 ) -> None:
     """Spin BTNN vs spin RLNN on DW crossbars (seed 004 Fig. 8, Table I): error, area, energy."""
-    from rich.progress import Progress
-
     from spinspice.analysis.tables import write_csv
     from spinspice.errors import ParameterError
     from spinspice.spintronic_cells.domain_wall import MAX_SYNAPSE_BITS
@@ -576,8 +577,7 @@ def nets(
     tab = _prepare_output(table_path)
     plot = _prepare_output(plot_path)
     data = load_dataset(dataset, data_dir=data_dir)
-    with Progress(console=_console(stderr=True), transient=True) as bar:
-        task = bar.add_task("training DW nets", total=2 * len(hs) * len(bs) * seeds)
+    with progress_bar("dw nets: training DW nets") as tick:
         df = compare_nets(
             data,
             hidden=hs,
@@ -585,7 +585,7 @@ def nets(
             seeds=tuple(range(seeds)),
             epochs=epochs,
             vote_ratio=vote_ratio,
-            progress=lambda d, t: bar.update(task, completed=d),
+            progress=tick,
         )
     assert out is not None
     write_csv(df, out)
@@ -710,6 +710,7 @@ def _plot_nets(df: Any, target: Path) -> None:
     help="Also write the smallest hidden count per (model, cycles) reaching --target.",
 )
 @_csv_plot("dw_rnn.csv", "model,hidden,cycles,seed,accuracy")
+@quiet_option
 @handle_errors
 def rnn(
     seeds: int,
@@ -736,8 +737,6 @@ def rnn(
     trained. Both use 4-bit differential DW weights programmed with variation
     (docs/domain_wall.md §6).
     """
-    from rich.progress import Progress
-
     from spinspice.analysis.tables import write_csv
     from spinspice.cli._common import parse_int_list
     from spinspice.training.dw_rnn import (
@@ -763,8 +762,7 @@ def rnn(
     out = _prepare_output(csv_path)
     tab = _prepare_output(table_path)
     plot = _prepare_output(plot_path)
-    with Progress(console=_console(stderr=True), transient=True) as bar:
-        job = bar.add_task("RNN study", total=seeds * (len(rh) + len(lh) * len(dl)))
+    with progress_bar("dw rnn: RNN study") as tick:
         df = rnn_study(
             task,
             rnn_hidden=rh,
@@ -774,7 +772,7 @@ def rnn(
             n_train=n_train,
             n_test=n_test,
             epochs=epochs,
-            progress=lambda d, t: bar.update(job, completed=d),
+            progress=tick,
         )
     df.attrs["target"] = acc_target
     assert out is not None

@@ -18,6 +18,7 @@ from spinspice.cli._common import (
     _prepare_output,
     handle_errors,
     make_backend,
+    progress_bar,
     simulator_options,
 )
 from spinspice.errors import ParameterError
@@ -256,8 +257,6 @@ def check(
     """
     import sys
 
-    from rich.progress import Progress
-
     from spinspice.analysis.maap import plot_check, run_check
     from spinspice.analysis.tables import write_csv, write_json
     from spinspice.spintronic_cells.she_mtj import SheMtjVariation
@@ -270,12 +269,7 @@ def check(
     if mtj_variation > 0 or vth_sigma_V > 0:
         var = SheMtjVariation.mtj(mtj_variation, vth_sigma_V)
     engine = make_backend(backend, timeout_s, threads, keep_run_dir)
-    with Progress(console=_console(stderr=True), transient=True) as bar:
-        task = bar.add_task("maap check", total=None)
-
-        def tick(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
+    with progress_bar("maap check") as tick:
         res = run_check(
             engine,
             d,
