@@ -78,6 +78,20 @@ def write_summary(summary: dict[str, Any], target: Path | str) -> Path:
     return write_atomic(target, lambda p: p.write_text(text))
 
 
+def _save_accuracy_plot(fig: Any, ax: Any, target: Path | str, ylabel: str, title: str) -> Path:
+    """Label, title and legend of an accuracy-vs-epoch plot; write it atomically in the
+    format of ``target``'s suffix (png, pdf, svg)."""
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fmt = Path(target).suffix.lstrip(".").lower() or "png"
+    return write_atomic(target, lambda p: fig.savefig(p, format=fmt))
+
+
 def plot_curves(
     runs: Sequence[tuple[str, TrainingResult]], target: Path | str, *, title: str = ""
 ) -> Path:
@@ -90,7 +104,6 @@ def plot_curves(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fmt = Path(target).suffix.lstrip(".").lower() or "png"
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     try:
         for i, (label, res) in enumerate(runs):
@@ -105,14 +118,7 @@ def plot_curves(
                 alpha=0.6,
                 label=f"{label} train",
             )
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("accuracy (%)")
-        ax.grid(alpha=0.3)
-        if title:
-            ax.set_title(title, fontsize=9)
-        ax.legend(fontsize=7, ncol=2)
-        fig.tight_layout()
-        return write_atomic(target, lambda p: fig.savefig(p, format=fmt))
+        return _save_accuracy_plot(fig, ax, target, "accuracy (%)", title)
     finally:
         plt.close(fig)
 
@@ -134,7 +140,6 @@ def plot_curves_mean(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fmt = Path(target).suffix.lstrip(".").lower() or "png"
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     try:
         for i, (label, results) in enumerate(groups):
@@ -147,13 +152,6 @@ def plot_curves_mean(
             ax.plot(ep, mean, color=color, label=f"{label} test (mean of {len(results)})")
             ax.fill_between(ep, mean - std, mean + std, color=color, alpha=0.2, lw=0)
             ax.plot(ep, train.mean(axis=0), color=color, ls="--", alpha=0.6, label=f"{label} train")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("accuracy (%), mean ± 1 s.d. over seeds")
-        ax.grid(alpha=0.3)
-        if title:
-            ax.set_title(title, fontsize=9)
-        ax.legend(fontsize=7, ncol=2)
-        fig.tight_layout()
-        return write_atomic(target, lambda p: fig.savefig(p, format=fmt))
+        return _save_accuracy_plot(fig, ax, target, "accuracy (%), mean ± 1 s.d. over seeds", title)
     finally:
         plt.close(fig)
