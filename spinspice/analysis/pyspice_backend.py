@@ -21,6 +21,7 @@ identical :class:`~spinspice.analysis.rawfile.RawPlot` objects.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import tempfile
@@ -40,7 +41,9 @@ from spinspice.netlists.values import SAFE_PATH_RE
 _LOCK = threading.Lock()
 
 
-def _shared() -> Any:
+@functools.cache
+def _shared_class() -> Any:
+    """PySpice's ``NgSpiceShared`` with its thread callback fixed (defined once)."""
     try:
         from PySpice.Spice.NgSpice import Shared
     except ImportError as exc:  # pragma: no cover - depends on the installation
@@ -56,8 +59,12 @@ def _shared() -> Any:
             Shared.ffi.from_handle(user_data)._is_running = is_running
             return 0
 
+    return _NgSpiceShared
+
+
+def _shared() -> Any:
     try:
-        return _NgSpiceShared.new_instance()
+        return _shared_class().new_instance()
     except OSError as exc:
         raise SimulatorNotFoundError(
             f"PySpice cannot load libngspice ({exc}); apt-get install -t bookworm-backports "
