@@ -10,8 +10,9 @@ Local pool: ``spawn``-started worker processes (no fork of a process that alread
 threads) that die with the runner (``PR_SET_PDEATHSIG``), ignore SIGINT (the runner
 decides) and run one job at a time. A worker that dies (killed, out of memory) breaks the
 whole ``ProcessPoolExecutor``: every job in flight then comes back as "worker died", and
-:func:`schedule` runs each of them once more on a rebuilt pool. A job that kills its worker
-again fails alone, with that message; the jobs that were merely in flight with it finish.
+:func:`schedule` runs each of them once more on a rebuilt pool. A job in flight at a
+second worker death fails with that message (so a job that kills its worker every time
+fails after its retry, and so may a retried job that was in flight beside it).
 
 Dask: ``Client(address)``; each job is one task (``pure=False``; ~200 µs scheduling cost
 per task is negligible against seconds-long jobs).
