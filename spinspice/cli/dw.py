@@ -641,7 +641,8 @@ def _plot_nets(df: Any, target: Path) -> None:
 
 
 @dw.command("rnn")
-@click.option("--seeds", type=click.IntRange(1, 100), default=3, show_default=True)
+@click.option("--seeds", type=click.IntRange(1, 100), default=3, show_default=True,
+              help="Seeds (sequence sets, weight programming, lagged-net training) per point.")
 @click.option(
     "--rnn-hidden",
     default="1,2,3,4,6",
@@ -661,9 +662,12 @@ def _plot_nets(df: Any, target: Path) -> None:
     show_default=True,
     help="Shift-register delay stages of the time-lagged BTNN.",
 )
-@click.option("--train", "n_train", type=click.IntRange(10, 100000), default=800, show_default=True)
-@click.option("--test", "n_test", type=click.IntRange(10, 100000), default=400, show_default=True)
-@click.option("--epochs", type=click.IntRange(1, 10000), default=300, show_default=True)
+@click.option("--train", "n_train", type=click.IntRange(10, 100000), default=800, show_default=True,
+              help="Training sequences (lagged-net training, RNN calibration).")
+@click.option("--test", "n_test", type=click.IntRange(10, 100000), default=400, show_default=True,
+              help="Test sequences scored.")
+@click.option("--epochs", type=click.IntRange(1, 10000), default=300, show_default=True,
+              help="Training epochs of the time-lagged BTNN.")
 @click.option(
     "--cycles",
     "n_cycles",
