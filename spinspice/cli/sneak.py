@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from spinspice.cli._common import quiet_option
+
 #: Memory model of ``sneak`` (measured with ``/usr/bin/time -v``, 1R 2-phase, 32² 140 MB,
 #: 64² 174 MB, 128² 311 MB peak RSS: ~5.6 kB per cell and phase over ~130 MB of imports).
 SNEAK_BASE_BYTES = 160e6
@@ -97,7 +99,7 @@ SNEAK_BYTES_PER_CELL_PHASE = 6.0e3
     type=click.Path(dir_okay=False, path_type=Path),
     help="Heat maps of the sneak voltage per phase (PNG/PDF/SVG).",
 )
-@click.option("--quiet", is_flag=True, help="No progress bar on stderr.")
+@quiet_option
 def sneak(
     architecture: str,
     scheme: str,
@@ -114,10 +116,9 @@ def sneak(
     csv_path: Path,
     summary_path: Path | None,
     plot_path: Path | None,
-    quiet: bool,
 ) -> None:
     """Voltage, current and false-switching probability of every cell in every write phase."""
-    from spinspice.cli._common import _prepare_output, check_memory, handle_errors
+    from spinspice.cli._common import _prepare_output, check_memory, handle_errors, progress_bar
 
     @handle_errors
     def run() -> None:
@@ -169,19 +170,7 @@ def sneak(
             else {}
         )
         design = CrossbarDesign(architecture=architecture, rows=rows, cols=cols, **periphery)  # type: ignore[arg-type]
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        from spinspice.cli._common import _console
-
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TimeElapsedColumn(),
-            console=_console(stderr=True),
-            transient=True,
-            disable=quiet,
-        ) as bar:
-            bar.add_task(f"sneak {architecture} {scheme} {rows}x{cols}", total=None)
+        with progress_bar(f"sneak {architecture} {scheme} {rows}x{cols} intervals") as tick:
             result = analyse(
                 design,
                 x,
@@ -190,6 +179,7 @@ def sneak(
                 scheme,  # type: ignore[arg-type]
                 bias=not linear_mtj,
                 p_threshold=p_threshold,
+                progress=tick,
             )
         write_csv(result.table, out)
         if summary_out is not None:

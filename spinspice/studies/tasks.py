@@ -26,13 +26,13 @@ from __future__ import annotations
 import math
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
+
+from spinspice.analysis.threads import one_blas_thread
 
 #: Identity columns every table row of a study carries.
 ID_COLUMNS = (
@@ -416,25 +416,11 @@ def execute(job: dict[str, Any], inputs: dict[str, Any] | None = None) -> dict[s
     t0 = time.perf_counter()
     engine, rec = _engine(job)
     out: dict[str, Any] = {"key": job["key"], "hash": job["hash"], "kind": job["kind"]}
-    with _one_blas_thread():
+    with one_blas_thread():
         _run(job, engine, inputs, out)
     out["sim_jobs"] = [j.hash for j in rec.jobs]
     out["wall_s"] = time.perf_counter() - t0
     return out
-
-
-@contextmanager
-def _one_blas_thread() -> Iterator[None]:
-    """One BLAS/OpenMP thread per job: a worker is one core, and reductions (dot products in
-    the iterative solvers) then sum in one fixed order, so results are bit-identical however
-    many workers run and whatever else runs beside them."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        yield
-        return
-    with threadpool_limits(limits=1):
-        yield
 
 
 def _run(
