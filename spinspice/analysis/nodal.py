@@ -36,7 +36,9 @@ which series-reduces like a resistor with a source, so every iteration is one ``
 solve of the reduced system; from the linear solution (or a given start), until
 |Δv| < 1e-12 V (or a step below 1 nV stops shrinking: round-off).
 
-Reuse across a write phase (:class:`FactorCache`, passed by ``sneak`` once per phase):
+Reuse across a write phase (:class:`FactorCache`, used by ``sneak``'s ``lu`` method once
+per phase; its default is :mod:`spinspice.analysis.phase_solver`, which needs no
+factorisation):
 consecutive Newton iterations and pulse intervals change only the MTJ companion
 conductances and the few gates that switch, so instead of a factorisation each linear
 solve runs CG preconditioned by the last LU, started from the present iterate and stopped

@@ -13,8 +13,8 @@ stated tolerance, without a sparse factorisation:
 * **Newton from the last interval.** Each interval starts from the previous interval's
   solution; the MTJs are replaced by their companion model I ≈ I(v_k) + g_d·(v − v_k)
   (R_AP(V) = R_P·(1 + TMR0/(1 + (V/V_h)²)), the law of the netlist), and Newton stops when
-  its step is below ``tol_V`` (quadratic convergence: the error left is far below the last
-  step).
+  its step is below ``tol_V`` or the error it predicts from its observed quadratic rate
+  (rate·step² plus the inner tolerance) is.
 * **Two-level preconditioned CG for each Newton step**, started from the present iterate:
   the symmetric multiplicative combination z = Q·r + (I − Q·A)·L·(I − A·Q)·r of an exact
   solve of every line (L: the tridiagonal of wires and diagonal, LAPACK ``pttrf``) and an
@@ -23,11 +23,13 @@ stated tolerance, without a sparse factorisation:
   additive combination only ~10×), so CG stops on an **error estimate**: the last update
   times ρ/(1 − ρ), ρ the ratio of the last two updates, below the inner tolerance
   (inexact Newton: ≤ 0.01·(last Newton step)², never looser than 1e-4 V nor tighter than
-  tol_V/10). The preconditioner is refreshed once per interval (Newton's later
-  iterations change the matrix by little; the CG runs on the exact Jacobian).
+  tol_V/10). The line factors are refreshed once per interval (Newton's later
+  iterations change the matrix by little; the CG runs on the exact Jacobian), the coarse
+  factor only when it has gone stale (:data:`COARSE_SLACK_CG`), the column terminals
+  switched since entering by the Woodbury identity.
 
-The interval voltages agree with :func:`~spinspice.analysis.nodal.solve_bias` (sparse LU
-per reference) to ~1e-11 V (``tests/analysis/test_phase_solver.py``);
+The interval voltages agree with :func:`~spinspice.analysis.nodal.solve_bias` (sparse LU)
+to ~1e-11 V (``tests/analysis/test_phase_solver.py``);
 ``benchmarks/bench_crossbar_solver.py --sneak`` times both.
 """
 
@@ -66,10 +68,15 @@ MAX_NEWTON: Final = 50
 #: Most CG iterations of one Newton step before the solve fails; our choice, far above the
 #: 1–8 used.
 MAX_CG: Final = 500
-#: The coarse matrix is factorised afresh every this many intervals (1R; in between the
-#: column terminals that switch enter by the Woodbury identity and the MTJs' drift stays
-#: in the preconditioner only); our choice, measured at 256×256.
-COARSE_EVERY: Final = 16
+#: The coarse matrix (1R) is factorised afresh only when the interval before needed more
+#: than this many CG iterations beyond the first interval after the last factorisation,
+#: or when more than :data:`MAX_WOODBURY_RANK` column terminals have switched since; in
+#: between the switched terminals enter by the Woodbury identity and the MTJs' drift stays
+#: in the preconditioner only (a dense Cholesky of (M+N)² costs ~1 s at 1024×1024).
+#: Our choices; 1T1R, whose closing columns change M cells each, refactorises every
+#: interval.
+COARSE_SLACK_CG: Final = 2
+MAX_WOODBURY_RANK: Final = 64
 #: A Newton step below this that is at least half the previous one has reached round-off,
 #: V (as :data:`spinspice.analysis.nodal.NEWTON_ROUNDOFF_STEP_V`).
 ROUNDOFF_STEP_V: Final = 1e-9
@@ -168,7 +175,9 @@ class PhaseSolver:
         self._v_mid = np.zeros((m, n))  # 1T1R midpoints
         self._started = False
         self._lines: tuple[FloatArray, FloatArray] = (np.empty(0), np.empty(0))
-        self._coarse_age = COARSE_EVERY  # intervals since the coarse factorisation
+        self._coarse_age = 0  # intervals since the coarse factorisation (0: none yet)
+        self._cg_fresh = self._cg_last = 0  # CG of the first interval after it, of the last
+        self.coarse_factorizations = 0
         self._z, self._az, self._t, self._q, self._aq = (np.empty(n_tot) for _ in range(5))
 
     # ------------------------------------------------------------------ configuration
@@ -255,6 +264,7 @@ class PhaseSolver:
         self._woodbury: tuple[NDArray[np.intp], FloatArray, tuple[FloatArray, FloatArray]] | None
         self._woodbury = None
         self._coarse_age = 0
+        self.coarse_factorizations += 1
 
     def _update_coarse(self, g_end: FloatArray) -> None:
         """Column terminals that changed since the coarse factorisation: a diagonal change
@@ -375,7 +385,16 @@ class PhaseSolver:
             diag, g_cell, b = self._assemble(gd, j, g_end, g_acc)
             if not fresh:  # once per interval: Newton's later matrices differ by little
                 self._refresh_lines(diag)
-                if self._coarse_age >= COARSE_EVERY or g_acc is not None:
+                stale = self._coarse_age > 1 and self._cg_last > self._cg_fresh + COARSE_SLACK_CG
+                switched = (
+                    0 if self._coarse_age == 0 else np.count_nonzero(g_end != self._g_end_ref)
+                )
+                if (
+                    self._coarse_age == 0
+                    or g_acc is not None
+                    or stale
+                    or switched > MAX_WOODBURY_RANK
+                ):
                     self._refresh_coarse(g_cell, g_end)
                 else:
                     self._update_coarse(g_end)
@@ -407,6 +426,9 @@ class PhaseSolver:
                 break
             last = step
         self._x = x
+        self._cg_last = cg
+        if self._coarse_age == 1:
+            self._cg_fresh = cg
         vc = self._cell_voltage(x)
         r = mtj_resistance(self.design.fit, self._ap_f, vc) if self.bias else self._r_lin
         return IntervalSolution(vc, vc / r, newton, cg, time.perf_counter() - t0)

@@ -513,8 +513,6 @@ def cnn(
     keep_run_dir: bool,
 ) -> None:
     """MAAP-CNN study: float-trained CNN, inference through the simulated MAAP module."""
-    from rich.progress import Progress
-
     from spinspice.analysis.maap_energy import measure_op_energy
     from spinspice.analysis.maap_module import characterise
     from spinspice.analysis.tables import write_csv
@@ -530,11 +528,9 @@ def cnn(
     plot_out = _prepare_output(plot_path)
     d, osdi = _design(mtj_model, None)
     engine = make_backend(backend, timeout_s, threads, keep_run_dir)
-    con = _console(stderr=True)
-    with Progress(console=con, transient=True) as bar:
-        task = bar.add_task("simulate MAAP statistics", total=None)
-        stats = {}
-        levels = sorted({(m, v) for m in mtjs for v in vths})
+    stats = {}
+    levels = sorted({(m, v) for m in mtjs for v in vths})
+    with progress_bar("simulate MAAP statistics") as tick_stats:
         for i, (m, v) in enumerate(levels):
             stats[(m, v)] = characterise(
                 engine,
@@ -545,13 +541,9 @@ def cnn(
                 seed=1000 + i,
                 osdi_path=osdi,
             )
-            bar.update(task, completed=i + 1, total=len(levels))
+            tick_stats(i + 1, len(levels))
         op = measure_op_energy(engine, d, osdi_path=osdi)
-        task2 = bar.add_task("MAAP-CNN inference", total=None)
-
-        def tick(done: int, total: int) -> None:
-            bar.update(task2, completed=done, total=total)
-
+    with progress_bar("MAAP-CNN inference") as tick:
         df = run_study(
             dataset=dataset,
             data_dir=data_dir,
