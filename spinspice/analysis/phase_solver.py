@@ -138,7 +138,6 @@ class PhaseSolver:
         self._one_r = one_r
         pat = _reduced_pattern(m, n)
         rr, cc = _line_numbering(m, n)
-        self._rr, self._cc = rr, cc
         self._n_row = rr.size
         n_tot = rr.size + cc.size
         # CSR positions of the entry list [a→b, b→a, ca→cb, cb→ca, diagonal]
@@ -165,7 +164,6 @@ class PhaseSolver:
             r_start = design.r_driver_ohm + r_rs
         else:
             r_start = np.full(m, design.r_driver_ohm)
-        self._r_start = r_start
         self._g_start = 1.0 / r_start
         self._b_src = np.zeros(n_tot)
         self._b_src[rr[:, 0]] = self._g_start * phase.row_V  # sense ends sit at 0 V
