@@ -390,7 +390,12 @@ def test_interrupted_train_keeps_finished_epochs(tmp_path: Path, signum: int) ->
     assert list(rows["epoch"])[:3] == [1, 2, 3] or list(rows["epoch"])[:3] == [0, 1, 2]
 
 
-def test_memory_estimated_before_building(tmp_path: Path) -> None:
+def test_memory_estimated_before_building(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a machine with 8 GiB available: a 4096² sneak needs ~20 GB (the interval solver's
+    # ~490 B per cell and phase), the network below far more
+    from spinspice.cli import _common
+
+    monkeypatch.setattr(_common, "available_memory_bytes", lambda: 8 * 1024**3)
     res = _run(
         [
             "sneak",

@@ -12,10 +12,11 @@ import click
 
 from spinspice.cli._common import quiet_option
 
-#: Memory model of ``sneak`` (measured with ``/usr/bin/time -v``, 1R 2-phase, 32² 140 MB,
-#: 64² 174 MB, 128² 311 MB peak RSS: ~5.6 kB per cell and phase over ~130 MB of imports).
+#: Memory model of ``sneak`` (peak RSS with ``/usr/bin/time -v``, 1R 2-phase, interval
+#: solver: 256² 188 MB, 1024² 1.19 GB, i.e. ≤ 490 B per cell and phase over ~160 MB of
+#: imports; the sparse-LU path before needed ~5.6 kB per cell and phase).
 SNEAK_BASE_BYTES = 160e6
-SNEAK_BYTES_PER_CELL_PHASE = 6.0e3
+SNEAK_BYTES_PER_CELL_PHASE = 600.0
 
 
 @click.command("sneak")
