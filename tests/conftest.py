@@ -9,9 +9,16 @@ with ``--run-slow`` (they live in benchmarks/).
 from __future__ import annotations
 
 import os
+import signal
 from functools import cache
 
 import pytest
+
+# A run started in the background of a non-interactive shell (``cmd &``) inherits SIGINT
+# ignored (POSIX), and so would every subprocess the interrupt tests start: restore
+# Python's handler (children then start with SIGINT at its default disposition).
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
