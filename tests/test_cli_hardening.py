@@ -522,13 +522,15 @@ def test_progress_bar_on_stderr_and_quiet(monkeypatch: pytest.MonkeyPatch) -> No
         (["device", "psw", "--from", "AP", "--voltage", "1.0", "--widths", "1e-9",
           "--model", "llg", "--trials", "64"], "device psw: LLG Monte Carlo"),
         (["device", "fit", "--trials", "100"], "device fit: Monte Carlo"),
+        (["sneak", "--crossbar", "1r", "--scheme", "2phase", "--rows", "8", "--cols", "8",
+          "--random", "1"], "sneak 1r 2phase 8x8 intervals"),
     ],
 )
 def test_monte_carlo_commands_show_a_progress_bar(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str], label: str
 ) -> None:
-    """The non-simulator long runners (LLG P_sw, the fit's Monte Carlo) draw a bar on stderr
-    with done/total, and none under --quiet."""
+    """The non-simulator long runners (LLG P_sw, the fit's Monte Carlo, sneak's pulse
+    intervals) draw a bar on stderr with done/total, and none under --quiet."""
     import io
 
     from rich.console import Console
@@ -544,7 +546,8 @@ def test_monte_carlo_commands_show_a_progress_bar(
                                         "voltages_p_to_ap": (0.8, 1.0),
                                         "duration_s": 2e-9, "thermal_duration_s": 1e-9}),
         )
-    out = ["--csv", str(tmp_path / "p.csv")] if args[1] == "psw" else ["-o", str(tmp_path / "f.json")]
+    csv = args[0] == "sneak" or args[1] == "psw"
+    out = ["--csv", str(tmp_path / "p.csv")] if csv else ["-o", str(tmp_path / "f.json")]
     buf = io.StringIO()
     monkeypatch.setattr(
         common, "_console", lambda stderr=False: Console(file=buf, force_terminal=True)
