@@ -75,7 +75,8 @@ def build_tables(jobs: Sequence[StudyJob], results: dict[str, dict[str, Any]]) -
             "process_corner": job.params.get("corner", ""),
             "temperature_C": job.params.get("temperature_C", float("nan")),
             "seed": job.seed,
-            "engine": job.params.get("engine", "ngspice"),
+            # a job that computes without the simulator names its own solver
+            "engine": res.get("engine", job.params.get("engine", "ngspice")),
         }
         for m in res.get("metrics", []):
             metric_rows.append({**ident, "metric": m["metric"], "value": m["value"]})

@@ -86,6 +86,10 @@ def _identity(job: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: What the ``engine`` column of the sneak rows names: the solver that produced them
+#: (:mod:`spinspice.analysis.phase_solver`), not the study's simulator.
+SNEAK_ENGINE: Final = "nodal"
+
 #: Families whose seed defines their own device: ``[device]`` does not apply to them.
 OWN_DEVICE_FAMILIES = ("1t1r", "1r")
 
@@ -253,7 +257,7 @@ def _sneak(job: dict[str, Any], engine: Any) -> dict[str, Any]:
     from spinspice.analysis.sneak import adversarial_inputs, analyse
     from spinspice.array_builder.crossbar import CrossbarDesign, random_inputs
 
-    del engine  # the sneak analysis uses the nodal solver
+    del engine  # the sneak analysis uses the nodal solver, not a simulator
     p = job["params"]
     fit = _fit(job, p["family"])
     design = CrossbarDesign(architecture=p["family"], rows=p["rows"], cols=p["cols"], fit=fit)
@@ -283,9 +287,10 @@ def _sneak(job: dict[str, Any], engine: Any) -> dict[str, Any]:
         )
     metrics = [{"metric": f"expected_false_switches_{s}", "value": v} for s, v in expected.items()]
     return {
-        "tables": {"sneak": _rows(summary, _identity(job))},
+        "tables": {"sneak": _rows(summary, {**_identity(job), "engine": SNEAK_ENGINE})},
         "verdicts": verdicts,
         "metrics": metrics,
+        "engine": SNEAK_ENGINE,
     }
 
 

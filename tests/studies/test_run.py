@@ -104,6 +104,9 @@ def test_run_writes_tables_plots_and_report_and_is_worker_independent(tmp_path: 
     metrics = pd.read_csv(out / "tables" / "metrics.csv")
     assert list(metrics.columns) == ["kind", "family", "rows", "cols", "process_corner",
                                      "temperature_C", "seed", "engine", "metric", "value"]
+    # the sneak rows name the solver that made them, not the simulator
+    assert set(pd.read_csv(out / "tables" / "sneak.csv")["engine"]) == {"nodal"}
+    assert set(metrics.loc[metrics["kind"] == "sneak", "engine"]) == {"nodal"}
     # the same design gets the same draws at every condition; temperature changes currents
     g = pd.read_csv(out / "tables" / "gxnor.csv")
     assert g.groupby("temperature_C")["i_out_A"].sum().nunique() == 2
