@@ -274,6 +274,20 @@ def _reduced_pattern(m: int, n: int) -> _Pattern:
     return out
 
 
+def coarse_matrix(g_start: FloatArray, g_end: FloatArray, g_cell: FloatArray) -> FloatArray:
+    """PᵀAP of the reduced system on line-constant voltages, (M+N)², S: rows first, then
+    columns; wires carry no current between constant voltages, so only the cells (−g) and
+    the line ends' terminals (row starts ``g_start`` (M,), column ends ``g_end`` (N,))
+    remain."""
+    m, n = g_cell.shape
+    ac = np.zeros((m + n, m + n))
+    ac[np.arange(m), np.arange(m)] = g_start + g_cell.sum(axis=1)
+    ac[m + np.arange(n), m + np.arange(n)] = g_end + g_cell.sum(axis=0)
+    ac[:m, m:] = -g_cell
+    ac[m:, :m] = -g_cell.T
+    return ac
+
+
 class _Preconditioner(NamedTuple):
     """PCG preconditioner: tridiagonal line factors (``gttrf``), line map, coarse LU."""
 
@@ -534,11 +548,7 @@ class LinearSolver:
         # coarse space: one constant per line
         lines = np.concatenate([np.repeat(np.arange(m), n + 1), m + np.repeat(np.arange(n), m + 1)])
         p = sp.csr_matrix((np.ones(n_tot), (np.arange(n_tot), lines)), shape=(n_tot, m + n))
-        ac = np.zeros((m + n, m + n))
-        ac[np.arange(m), np.arange(m)] = self._g_start + g_cell.sum(axis=1)
-        ac[m + np.arange(n), m + np.arange(n)] = self._g_end + g_cell.sum(axis=0)
-        ac[:m, m:] = -g_cell
-        ac[m:, :m] = -g_cell.T
+        ac = coarse_matrix(self._g_start, self._g_end, g_cell)
         return _Preconditioner((dl, dd, du, du2, ipiv), p, lu_factor(ac, check_finite=False))
 
     def _prec(self, r: FloatArray) -> FloatArray:

@@ -44,7 +44,13 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.linalg import cho_factor, cho_solve, lapack, lu_factor, lu_solve
 
-from spinspice.analysis.nodal import _line_numbering, _reduced_pattern
+from spinspice.analysis.nodal import (
+    NEWTON_ROUNDOFF_STEP_V,
+    _line_numbering,
+    _mtj_current,
+    _reduced_pattern,
+    coarse_matrix,
+)
 from spinspice.array_builder.crossbar import (
     BoolArray,
     CrossbarDesign,
@@ -77,9 +83,6 @@ MAX_CG: Final = 500
 #: interval.
 COARSE_SLACK_CG: Final = 2
 MAX_WOODBURY_RANK: Final = 64
-#: A Newton step below this that is at least half the previous one has reached round-off,
-#: V (as :data:`spinspice.analysis.nodal.NEWTON_ROUNDOFF_STEP_V`).
-ROUNDOFF_STEP_V: Final = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,11 +212,7 @@ class PhaseSolver:
         if not self.bias:
             g = 1.0 / self._r_lin
             return g, np.zeros_like(g)
-        fit = self.design.fit
-        r = mtj_resistance(fit, self._ap_f, vc)
-        dr = fit.resistance_dv(self._ap_f, vc)
-        i = vc / r
-        gd = 1.0 / r - vc * dr / (r * r)
+        i, gd = _mtj_current(self.design.fit, self._ap_f, vc)
         return gd, i - gd * vc
 
     def _assemble(
@@ -249,13 +248,7 @@ class PhaseSolver:
 
     def _refresh_coarse(self, g_cell: FloatArray, g_end: FloatArray) -> None:
         """Factorise the coarse matrix PᵀAP of the present matrix (dense Cholesky)."""
-        m, n = self.design.shape
-        ac = np.zeros((m + n, m + n))
-        ac[:m, m:] = -g_cell
-        ac[m:, :m] = -g_cell.T
-        idx = np.arange(m + n)
-        ac[idx[:m], idx[:m]] = self._g_start + g_cell.sum(axis=1)
-        ac[idx[m:], idx[m:]] = g_end + g_cell.sum(axis=0)
+        ac = coarse_matrix(self._g_start, g_end, g_cell)
         self._chol = cho_factor(ac, check_finite=False)
         self._g_end_ref = g_end.copy()
         self._w_cols: dict[int, FloatArray] = {}
@@ -420,7 +413,7 @@ class PhaseSolver:
             predicted = rate * step * step + inner if newton >= RATE_STEPS else np.inf
             if step < tol or predicted < tol:
                 break
-            if step < ROUNDOFF_STEP_V and step >= 0.5 * last:
+            if step < NEWTON_ROUNDOFF_STEP_V and step >= 0.5 * last:
                 break
             last = step
         self._x = x
