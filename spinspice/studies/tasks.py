@@ -32,7 +32,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from spinspice.analysis.threads import one_blas_thread
+from spinspice.analysis.threads import one_core
 
 #: Identity columns every table row of a study carries.
 ID_COLUMNS = (
@@ -421,7 +421,7 @@ def execute(job: dict[str, Any], inputs: dict[str, Any] | None = None) -> dict[s
     t0 = time.perf_counter()
     engine, rec = _engine(job)
     out: dict[str, Any] = {"key": job["key"], "hash": job["hash"], "kind": job["kind"]}
-    with one_blas_thread():
+    with one_core():
         _run(job, engine, inputs, out)
     out["sim_jobs"] = [j.hash for j in rec.jobs]
     out["wall_s"] = time.perf_counter() - t0
