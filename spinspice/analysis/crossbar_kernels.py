@@ -143,41 +143,32 @@ def _factor_lines(gl: Array, g_end: Array, gw: float, invd: Array, bad: Array) -
         bad[a] = 0.0 if _factor_one(gl, g_end, gw, invd, a) else 1.0
 
 
-def _apply_lines(
+def _residual_lines(
     xl: Array,
     cross: Array,
     gl: Array,
     g_end: Array,
     gw: float,
     bl: Array,
-    use_b: bool,
     yl: Array,
     sl: Array,
 ) -> None:
-    """One direction's rows of A·x (``use_b``: of b − A·x) into ``yl``, their line sums
-    into ``sl``."""
+    """One direction's rows of b − A·x into ``yl``, their line sums into ``sl``."""
     nl, ln = gl.shape
-    sign = -1.0 if use_b else 1.0
     for a in prange(nl):
-        v = sign * ((g_end[a] + gw) * xl[a, 0] - gw * xl[a, 1])
-        if use_b:
-            v += bl[a, 0]
+        v = bl[a, 0] - ((g_end[a] + gw) * xl[a, 0] - gw * xl[a, 1])
         yl[a, 0] = v
         s = v
         for h in range(1, ln):
             xh = xl[a, h]
             gc = gl[a, h - 1]
-            v = sign * (
+            v = bl[a, h] - (
                 (gc + 2.0 * gw) * xh - gw * (xl[a, h - 1] + xl[a, h + 1]) - gc * cross[a, h - 1]
             )
-            if use_b:
-                v += bl[a, h]
             yl[a, h] = v
             s += v
         gc = gl[a, ln - 1]
-        v = sign * ((gc + gw) * xl[a, ln] - gw * xl[a, ln - 1] - gc * cross[a, ln - 1])
-        if use_b:
-            v += bl[a, ln]
+        v = bl[a, ln] - ((gc + gw) * xl[a, ln] - gw * xl[a, ln - 1] - gc * cross[a, ln - 1])
         yl[a, ln] = v
         sl[a] = s + v
 
@@ -399,7 +390,7 @@ class Kernels:
 
     companion_lines: Callable[..., None]
     factor_lines: Callable[..., None]
-    apply_lines: Callable[..., None]
+    residual_lines: Callable[..., None]
     smooth_lines: Callable[..., None]
     direction_lines: Callable[..., None]
     update_lines: Callable[..., None]
@@ -411,7 +402,7 @@ class Kernels:
 _PY = (
     _companion_lines,
     _factor_lines,
-    _apply_lines,
+    _residual_lines,
     _smooth_lines,
     _direction_lines,
     _update_lines,

@@ -298,28 +298,9 @@ class PhaseSolver:
         """r = b − A·x into ``_r``, its line sums into (_sr, _sc); the cross voltages of
         ``x`` must be current (:meth:`_cross`)."""
         rows, cols, k, r, b = self._rows, self._cols, self._k, self._r, self._b
-        k.apply_lines(
-            rows(x),
-            self._cross_r,
-            self._g,
-            self._g_start,
-            self._gwr,
-            rows(b),
-            True,
-            rows(r),
-            self._sr,
-        )
-        k.apply_lines(
-            cols(x),
-            self._cross_c,
-            self._gt,
-            g_end,
-            self._gwc,
-            cols(b),
-            True,
-            cols(r),
-            self._sc,
-        )
+        gs, gwr, gwc = self._g_start, self._gwr, self._gwc
+        k.residual_lines(rows(x), self._cross_r, self._g, gs, gwr, rows(b), rows(r), self._sr)
+        k.residual_lines(cols(x), self._cross_c, self._gt, g_end, gwc, cols(b), cols(r), self._sc)
 
     def _precondition(self, g_end: FloatArray) -> _Coarse:
         """z = Q·r + (I − Q·A)·S·(I − A·Q)·r for the present residual (its line sums in
