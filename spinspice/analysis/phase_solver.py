@@ -156,7 +156,6 @@ class PhaseSolver:
         else:
             r_start = np.full(m, design.r_driver_ohm)
         self._g_start = 1.0 / r_start
-        self._src = self._g_start * phase.row_V  # sense ends sit at 0 V
         self._r_lin = design.linear_resistance(self.ap)
         self._n_row = m * (n + 1)
         n_tot = self._n_row + n * (m + 1)
@@ -165,6 +164,8 @@ class PhaseSolver:
             np.zeros(n_tot) for _ in range(8)
         )
         self._invd = np.zeros(n_tot)
+        # the line ends' sources never change (column ends sit at 0 V)
+        self._rows(self._b)[:, 0] = self._g_start * phase.row_V
         self._g, self._j = np.zeros((m, n)), np.zeros((m, n))
         self._gt = np.zeros((n, m))
         self._cross_r, self._cross_c = np.zeros((m, n)), np.zeros((n, m))
@@ -204,21 +205,20 @@ class PhaseSolver:
         out: FloatArray = va - (self._cols(x)[:, 1:].T if self._one_r else self._v_mid)
         return out
 
-    def _cross(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def _cross(self, x: FloatArray) -> None:
         """The voltages at the far end of every line node's cell, in each direction's
-        layout (the other lines transposed): (M, N) for the rows, (N, M) for the columns."""
+        layout (the other lines transposed), into ``_cross_r`` (M, N) for the rows and
+        ``_cross_c`` (N, M) for the columns."""
         np.copyto(self._cross_r, self._cols(x)[:, 1:].T)
         np.copyto(self._cross_c, self._rows(x)[:, 1:].T)
-        return self._cross_r, self._cross_c
 
     def _assemble(self, x: FloatArray, g_acc: FloatArray | None) -> None:
         """Companion model of every MTJ at ``x`` (I(a → b) ≈ j + g_d·V), folded with the
-        1T1R access transistor, into the cell conductances (both layouts) and the
-        right-hand side; the cross voltages of ``x`` must be current (:meth:`_cross`)."""
+        1T1R access transistor, into the cell conductances (both layouts) and the cells'
+        entries of the right-hand side; the cross voltages of ``x`` must be current
+        (:meth:`_cross`)."""
         g, j = self._g, self._j
         br, bc = self._rows(self._b), self._cols(self._b)
-        br[:, 0] = self._src
-        bc[:, 0] = 0.0
         if self.bias and g_acc is None and self._started:  # 1R: compiled, each layout
             fit = self.design.fit
             law = (fit.r_on_ohm, fit.tmr0, fit.v_half_V)
