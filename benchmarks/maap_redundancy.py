@@ -1,17 +1,18 @@
-"""Why R = 4 misses ideal devices in the MAAP-CNN study (docs/maap.md §5).
+"""Why R = 4 missed ideal devices without the floor trim (docs/maap.md §5).
 
     nice -n 19 .venv/bin/python benchmarks/maap_redundancy.py [--seeds 5] [--devices 200]
 
 Simulates the nominal MAAP set and ``--devices`` sets with 5 % MTJ variation (device seed
 1002, the (0.05, 0) level of the full ``spinspice maap cnn`` study, whose first 24 devices
-are the 24-device pool of the first version), then for each training seed (8 bit, V_th 0)
-prints the accuracy gap to ideal devices, paired by seed (mean ± standard error), for:
+are the 24-device pool of the first version), untrimmed and with their floor trim set,
+then for each training seed (8 bit, V_th 0) prints the accuracy gap to ideal devices,
+paired by seed (mean ± standard error), for:
 
-* the first 24 devices and all of them, with the single-window or the operation mean
-  correction, R = 1, 4, 16, 64;
-* an oracle at R = 4 that subtracts each operation's exact bias (its mean over 256 draws):
-  what no output-side correction can beat;
-* the exact value plus Gaussian noise of the measured R = 4 spread: the random part alone.
+* the first 24 untrimmed devices and all of them, with the single-window or the operation
+  mean correction, and all trimmed devices with the operation correction, R = 1, 4, 16, 64;
+* on the untrimmed pool, an oracle at R = 4 that subtracts each operation's exact bias
+  (its mean over 256 draws): what no output-side correction can beat;
+* the exact value plus Gaussian noise of the untrimmed R = 4 spread: the random part alone.
 """
 
 from __future__ import annotations
@@ -47,17 +48,21 @@ def main() -> None:
     eng = NgspiceSubprocess()
     d = MaapDesign()
     nominal = characterise(eng, d, mtj_variation=0.0, vth_sigma_V=0.0, seed=1000)
-    big = characterise(
-        eng, d, mtj_variation=0.05, vth_sigma_V=0.0, devices=args.devices, seed=DEVICE_SEED
-    )
+    kw = {"mtj_variation": 0.05, "vth_sigma_V": 0.0, "devices": args.devices, "seed": DEVICE_SEED}
+    big = characterise(eng, d, trim=False, **kw)
+    trimmed = characterise(eng, d, **kw)
     small = replace(
         big,
         curves=big.curves[:SMALL_POOL],
         gain=big.gain[:SMALL_POOL],
         offset=big.offset[:SMALL_POOL],
     )
-    for name, st in (("24", small), (str(args.devices), big)):
-        print(f"pool {name}: offset sigma {np.nanstd(st.offset) / st.s_fs:.3f} FS")
+    pools = (("24", small), (str(args.devices), big), (f"{args.devices}t", trimmed))
+    for name, st in pools:
+        print(
+            f"pool {name}: offset sigma {np.nanstd(st.offset) / st.s_fs:.3f} FS, "
+            f"floor sigma {np.std(st.curves[:, 0]) / st.s_fs:.3f} FS"
+        )
     data = mc.load_images("digits")
     spec = mc.CnnSpec(image=int(data.x_train.shape[1]))
     gaps: dict[str, list[float]] = {}
@@ -77,11 +82,12 @@ def main() -> None:
             rng=np.random.default_rng(0),
             act_full=full,
         )
-        for name, st in (("24", small), (str(args.devices), big)):
+        for name, st in pools:
             op = mc.operation_corrected(
                 st, w, data.x_train, bits=BITS, act_full=full, rng=np.random.default_rng([s, 1])
             )
-            for corr, stc in (("window", st), ("operation", op)):
+            corrections = (("window", st), ("operation", op))
+            for corr, stc in corrections[1:] if name.endswith("t") else corrections:
                 for r in REDUNDANCY:
                     acc = mc.maap_accuracy(
                         w,

@@ -141,6 +141,8 @@ def draw_set(ax: Axes, d: MaapDesign) -> None:
         box(ax, 3.1, y, 1.0, 0.5, f"coupling OTA\n{d.gm_c_S * 1e3:.2f} mS", "#e8f0ff")
         wire(ax, (4.15, y + 0.25), (4.5, y + 0.25))
         box(ax, 4.5, y, 1.1, 0.5, "cell 2\n(ReLU knee)", "#fff3e0")
+        box(ax, 4.5, y + 0.65, 1.1, 0.32, f"trim DAC {d.trim_bits} b", "#fde8e8")
+        wire(ax, (5.05, y + 0.65), (5.05, y + 0.5))
         isource(ax, 5.05, y - 0.45, "I_sat")
         wire(ax, (5.05, y - 0.23), (5.05, y))
         wire(ax, (5.65, y + 0.25), (6.3, y + 0.25))
@@ -156,7 +158,13 @@ def draw_set(ax: Axes, d: MaapDesign) -> None:
     ax.text(8.3, 2.4, "out = max_p(ReLU) − V_GS", fontsize=8)
     isource(ax, 7.6, 1.85 - 0.6, f"I_tail {d.i_tail_A * 1e6:.0f} µA\nto V_ss")
     wire(ax, (7.6, 1.47), (7.6, 2.35))
-    ax.text(6.3, 4.4, f"W/L = {d.wta_w_m * 1e9:.0f}/{d.wta_l_m * 1e9:.0f} nm", fontsize=8)
+    ax.text(
+        4.5,
+        4.4,
+        f"trim: ±{d.trim_max_code} × {d.trim_lsb_A * 1e6:.2f} µA into cell 2's d",
+        fontsize=8,
+    )
+    ax.text(7.6, 4.05, f"W/L = {d.wta_w_m * 1e9:.0f}/{d.wta_l_m * 1e9:.0f} nm", fontsize=8)
     ax.set_xlim(-0.2, 10.2)
     ax.set_ylim(0.2, 4.7)
 

@@ -14,7 +14,7 @@ min(max_p ReLU(Σ_k w_k x_k), FS). One LSB is FS / (2^B − 1).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -23,6 +23,7 @@ import numpy as np
 
 from spinspice.analysis.runner import Engine, SimResult, run_one
 from spinspice.array_builder.maap import (
+    TRIM_V_PER_CODE,
     MaapDesign,
     calibration_job,
     cell_transfer_job,
@@ -30,9 +31,10 @@ from spinspice.array_builder.maap import (
     maap_job,
     relu_transfer_job,
     sample_times,
+    trim_job,
 )
 from spinspice.errors import ParameterError
-from spinspice.spintronic_cells.she_mtj import SheMtjVariation
+from spinspice.spintronic_cells.she_mtj import SheMtjDraws, SheMtjVariation
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -227,6 +229,62 @@ def calibrate(
     return Calibration(s, v, S_FS)
 
 
+@dataclass(frozen=True, slots=True)
+class TrimResult:
+    """Floor-trim codes of one MAAP set, one per window.
+
+    ``residual_V`` is the output at the chosen code minus the nominal floor (V);
+    ``saturated`` marks a window whose best code is the end of the DAC's range.
+    """
+
+    codes: tuple[int, ...]
+    residual_V: tuple[float, ...]
+    saturated: tuple[bool, ...]
+
+
+def trim_sets(
+    engine: Engine,
+    d: MaapDesign,
+    *,
+    inputs: int,
+    windows: int,
+    draws: Sequence[SheMtjDraws],
+    osdi_path: Path | None = None,
+) -> list[TrimResult]:
+    """Set the floor trim of every pair of the sets ``draws`` (the one-time test step).
+
+    For each window of each set, :func:`~spinspice.array_builder.maap.trim_job` sweeps the
+    trim code with the window sum on the ReLU floor; the code whose output is nearest the
+    nominal set's output at code 0 (the same sweep of the nominal devices) is kept, as an
+    exhaustive search against a comparator would. All sweeps run in one engine batch.
+    """
+    jobs = [trim_job(d, inputs=inputs, osdi_path=osdi_path)]
+    jobs += [
+        trim_job(d, inputs=inputs, draws=dr, window=p, osdi_path=osdi_path)
+        for dr in draws
+        for p in range(windows)
+    ]
+    res = engine.run(jobs)
+
+    def curve(r: SimResult) -> tuple[np.ndarray, np.ndarray]:
+        dc = r.plot("dc")
+        return np.rint(dc["v(v-sweep)"] / TRIM_V_PER_CODE).astype(int), dc["v(out)"]
+
+    c0, v0 = curve(res[0])
+    target = float(v0[np.flatnonzero(c0 == 0)[0]])
+    out: list[TrimResult] = []
+    for i in range(len(draws)):
+        codes, resid, sat = [], [], []
+        for p in range(windows):
+            c, v = curve(res[1 + i * windows + p])
+            j = int(np.argmin(np.abs(v - target)))
+            codes.append(int(c[j]))
+            resid.append(float(v[j] - target))
+            sat.append(abs(int(c[j])) == d.trim_max_code)
+        out.append(TrimResult(tuple(codes), tuple(resid), tuple(sat)))
+    return out
+
+
 def random_products(rng: np.random.Generator, n: int, windows: int, inputs: int) -> np.ndarray:
     """Random products w·x, w ~ U(−1, 1), x ~ U(0, 1), scaled by 3/√K so that each window
     sum has σ = 1 unit product whatever K (shape (n, windows, inputs))."""
@@ -246,6 +304,7 @@ class CheckResult:
     e_op_J: float
     seed: int
     elapsed_s: float
+    trim: TrimResult | None = None
 
     def summary(self) -> dict[str, float | int]:
         """Mean/max |error| in LSB, fraction correct after the ADC, winner statistics."""
@@ -292,6 +351,7 @@ def run_check(
     seed: int,
     bits: int = 4,
     variation: SheMtjVariation | None = None,
+    trim: bool = True,
     batch: int = 50,
     osdi_path: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -302,7 +362,8 @@ def run_check(
     consecutive operations of ``d.t_op_s`` in transients of ``batch`` vectors; each output
     is read at the end of its operation and compared with the ideal
     min(max_p ReLU(Σ w·x), FS) after the ADC (module docstring). With ``variation`` the
-    devices are drawn once with ``seed`` (one physical set).
+    devices are drawn once with ``seed`` (one physical set) and, with ``trim``, every
+    pair's floor trim is set first (:func:`trim_sets`); nominal devices need no trim.
 
     winner_correct: the follower carrying the largest drain current at the read time is
     the window of the largest ideal ReLU value; it is *counted* in the summary when the
@@ -323,6 +384,11 @@ def run_check(
     rng = np.random.default_rng(seed)
     prods = random_products(rng, vectors, windows, inputs)
     draws = draw_maap(variation, windows, seed) if variation is not None else None
+    trimmed = None
+    if draws is not None and trim:
+        trimmed = trim_sets(
+            engine, d, inputs=inputs, windows=windows, draws=[draws], osdi_path=osdi_path
+        )[0]
     lsb = cal.s_fs / (2**bits - 1)
     v_out = np.empty(vectors)
     winner = np.empty(vectors, dtype=int)
@@ -331,7 +397,12 @@ def run_check(
     for b in range(n_batches):
         part = prods[b * batch : (b + 1) * batch]
         job = maap_job(
-            d, part, key=f"maap/check/{windows}x{inputs}/b{b}", draws=draws, osdi_path=osdi_path
+            d,
+            part,
+            key=f"maap/check/{windows}x{inputs}/b{b}",
+            draws=draws,
+            trim=None if trimmed is None else trimmed.codes,
+            osdi_path=osdi_path,
         )
         res = run_one(engine, job)
         tr = res.plot("tran")
@@ -369,7 +440,9 @@ def run_check(
             "counted": gap >= 1.0,
         }
     )
-    return CheckResult(df, bits, cal.s_fs, e_total / vectors, seed, time.perf_counter() - t_start)
+    return CheckResult(
+        df, bits, cal.s_fs, e_total / vectors, seed, time.perf_counter() - t_start, trimmed
+    )
 
 
 def plot_check(res: CheckResult, path: Path) -> None:

@@ -6,8 +6,9 @@ derived from ngspice runs of our MAAP set (:mod:`spinspice.array_builder.maap`):
 1. the nominal set with one active window is swept (DC) to calibrate the ADC
    (:func:`spinspice.analysis.maap.calibrate`);
 2. ``devices`` physically distinct sets — every MTJ's R_P and I_sat and every transistor's
-   V_th drawn per device with a recorded seed — are swept the same way, and each output is
-   decoded with the *nominal* calibration;
+   V_th drawn per device with a recorded seed — have their floor trim set (the one-time
+   test step of :func:`spinspice.analysis.maap.trim_sets`; ``trim=False`` skips it), are
+   swept the same way, and each output is decoded with the *nominal* calibration;
 3. the module is the set of these decoded transfers v̂_d(s): every window of every MAAP
    operation (and each of its R redundant samples) runs on a device drawn at random from
    the simulated ones, the R outputs max_p v̂_d(s_p) are averaged, and the mean error is
@@ -26,7 +27,7 @@ from typing import Final
 
 import numpy as np
 
-from spinspice.analysis.maap import S_FS, Calibration, calibrate
+from spinspice.analysis.maap import S_FS, Calibration, calibrate, trim_sets
 from spinspice.analysis.runner import Engine
 from spinspice.array_builder.maap import MaapDesign, calibration_job, draw_maap
 from spinspice.errors import ParameterError
@@ -63,6 +64,9 @@ class MaapStats:
     op_correction:
         (t, M(t)): knots of the operation's mean transfer (true value t on the grid
         0 … FS, mean averaged output M), or None to invert the single-window mean transfer.
+    trim_codes, trim_saturated:
+        Each device's floor-trim code and whether it hit the end of the DAC's range; None
+        for untrimmed (or nominal) devices.
     """
 
     mtj_variation: float
@@ -75,6 +79,8 @@ class MaapStats:
     residual_rms: float
     s_fs: float
     op_correction: tuple[np.ndarray, np.ndarray] | None = None
+    trim_codes: np.ndarray | None = None
+    trim_saturated: np.ndarray | None = None
 
     @property
     def devices(self) -> int:
@@ -176,24 +182,32 @@ def characterise(
     vth_sigma_V: float,
     devices: int = 24,
     seed: int = 0,
+    trim: bool = True,
     osdi_path: Path | None = None,
 ) -> MaapStats:
-    """Simulate ``devices`` varied MAAP sets (one window) and fit their gain/offset."""
+    """Simulate ``devices`` varied MAAP sets (one window), floor-trimmed unless ``trim`` is
+    False, and fit their gain/offset."""
     if devices < 1:
         raise ParameterError("devices must be >= 1")
     cal = calibrate(engine, d, windows=1, inputs=1, osdi_path=osdi_path)
     var = SheMtjVariation.mtj(mtj_variation, vth_sigma_V)
-    n = 1 if (mtj_variation == 0 and vth_sigma_V == 0) else devices
+    nominal = mtj_variation == 0 and vth_sigma_V == 0
+    n = 1 if nominal else devices
+    draws = [draw_maap(var, 1, seed * 100_003 + i) for i in range(n)]
+    trims = None
+    if trim and not nominal:
+        trims = trim_sets(engine, d, inputs=1, windows=1, draws=draws, osdi_path=osdi_path)
     jobs = [
         calibration_job(
             d,
             windows=1,
             inputs=1,
             s_max=S_FS,
-            draws=draw_maap(var, 1, seed * 100_003 + i),
+            draws=dr,
+            trim=None if trims is None else trims[i].codes,
             osdi_path=osdi_path,
         )
-        for i in range(n)
+        for i, dr in enumerate(draws)
     ]
     gains, offs, res2, curves = [], [], [], []
     s_grid = cal.s
@@ -218,4 +232,6 @@ def characterise(
         np.array(offs),
         float(np.sqrt(np.nanmean(res2))),
         cal.s_fs,
+        trim_codes=None if trims is None else np.array([t.codes[0] for t in trims]),
+        trim_saturated=None if trims is None else np.array([t.saturated[0] for t in trims]),
     )

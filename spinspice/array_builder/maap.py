@@ -25,10 +25,22 @@ on the low-impedance HM input of the first cell.
 **ReLU activation pair** (:func:`relu_pair_elements`): cell 1 sums the window's currents
 (with ``bias1_fraction`` · I_sat pulled out of its HM, so that sums 0 … FS span its linear
 range); its output drives a coupling OTA into the HM of cell 2, referred to the output of
-a *replica* of cell 1 at zero input (one per MAAP set: a replica bias, so no trim step),
+a *replica* of cell 1 at zero input (one per MAAP set: a replica bias),
 together with a bias current source pulling the nominal I_sat out of that HM. At zero
 input cell 2 sits exactly at its lower saturation knee, so negative sums give the same low
 output (ReLU = 0) and positive sums rise linearly: ReLU(s), saturating at the full scale.
+
+**Floor trim** (:func:`trim_job`, in :func:`relu_pair_elements`): a signed current DAC of
+``trim_bits`` bits (LSB ``trim_lsb_A``) into the divider node d of cell 2. The feedback
+holds d near V_M, so its current leaves mostly through R_f and shifts the pair's output
+down by ~14 kΩ · I_trim (less than R_f: the inverter's gain is finite) everywhere: an
+output-referred offset trim. Code c > 0 pushes c·LSB into d
+(output down), c < 0 pulls it out (output up). Each pair's code is set once, at test,
+with the window's sum at ``trim_sum`` (below the knee, on the ReLU floor): the code whose
+output is nearest the nominal set's floor (:func:`spinspice.analysis.maap.trim_codes`).
+The DAC is modelled as the behavioural transconductor of the OTAs (``templates/
+maap_ota.j2`` under the name ``maap_trim``) driven by a control voltage of
+``TRIM_V_PER_CODE`` per code, so its bias and output current come from V_dd.
 
 **Winner-take-all** (:func:`wta_elements`): one NMOS source follower per activation pair,
 sources joined on the output node, one tail current source to V_ss. The follower with the
@@ -81,6 +93,21 @@ from spinspice.spintronic_cells.she_mtj import (
 
 OTA = "maap_ota"
 ISRC = "maap_isrc"
+#: The floor-trim DAC: the OTA template under its own name (area and reports tell it apart).
+TRIM = "maap_trim"
+#: Control voltage of the trim DAC per code, V; our choice (the DAC is a transconductor
+#: of g_m = trim_lsb_A / TRIM_V_PER_CODE driven by code · TRIM_V_PER_CODE).
+TRIM_V_PER_CODE: Final = 1e-3
+#: The trim DAC's current limit over its full-scale current; our choice (tanh(0.1) is
+#: 0.3 % below linear at the last code).
+TRIM_IMAX_OVER_FULL: Final = 10.0
+#: Output resistance of the trim DAC, Ω; our choice (a cascoded current DAC: 0.5 nA of
+#: leakage at d ≈ 0.5 V, 0.2 % of one code).
+TRIM_RO_OHM: Final = 1e9
+#: Trim DAC resolutions accepted, bits: a sign and at least one magnitude bit, at most 12
+#: (our bound for input validation).
+MIN_TRIM_BITS: Final = 2
+MAX_TRIM_BITS: Final = 12
 #: Transistors per cell (inverter NMOS, PMOS) and per window (two cells + one follower).
 FETS_PER_CELL = 2
 FETS_PER_WINDOW = 2 * FETS_PER_CELL + 1
@@ -140,6 +167,16 @@ class MaapDesign:
         WTA follower width and length, m.
     i_tail_A:
         WTA tail current, A.
+    trim_bits, trim_lsb_A, trim_iq_A:
+        Floor-trim DAC of each pair (module docstring): signed codes
+        −(2^(bits−1) − 1) … 2^(bits−1) − 1, current per code (A) and bias current (A).
+        Ours, not in seed 003: 8 bits of 0.25 µA (±31.75 µA). One code moves the
+        nominal floor by 3.3–3.6 mV (0.6–0.7 % of the 0.53 V output swing; the inverter's
+        finite gain makes it less than R_f · LSB); the full range moves it from +0.43 V
+        to −0.16 V of the nominal floor (the cell's output cannot go much lower), about
+        +8 σ / −3 σ of the floor spread with 5 % MTJ variation. Bias 0.1 µA.
+    trim_sum:
+        Window sum at which the trim is set, unit products (< 0: on the ReLU floor).
     t_op_s:
         Duration of one MAAP operation, s (seed 003: 0.6 ns).
     t_edge_s:
@@ -168,6 +205,10 @@ class MaapDesign:
     wta_w_m: float = 1e-6
     wta_l_m: float = 30e-9
     i_tail_A: float = 20e-6
+    trim_bits: int = 8
+    trim_lsb_A: float = 0.25e-6
+    trim_iq_A: float = 0.1e-6
+    trim_sum: float = -0.5
     t_op_s: float = 0.6e-9
     t_edge_s: float = 20e-12
 
@@ -192,6 +233,8 @@ class MaapDesign:
             "wta_w_m",
             "wta_l_m",
             "i_tail_A",
+            "trim_lsb_A",
+            "trim_iq_A",
             "t_op_s",
             "t_edge_s",
         ]
@@ -208,6 +251,12 @@ class MaapDesign:
             raise ParameterError(f"vss_V must be < 0, got {self.vss_V!r}")
         if not 0 <= self.bias1_fraction < 1:
             raise ParameterError(f"bias1_fraction must be in [0, 1), got {self.bias1_fraction!r}")
+        b = self.trim_bits
+        if isinstance(b, bool) or not isinstance(b, int) or not MIN_TRIM_BITS <= b <= MAX_TRIM_BITS:
+            raise ParameterError(f"trim_bits must be an integer in 2..12, got {b!r}")
+        ts = self.trim_sum
+        if isinstance(ts, bool) or not isinstance(ts, int | float) or not -MAX_ABS_PRODUCT < ts < 0:
+            raise ParameterError(f"trim_sum must be a number in (-1e3, 0), got {ts!r}")
         if self.t_edge_s >= self.t_op_s / 4:
             raise ParameterError("t_edge_s must be shorter than a quarter of t_op_s")
 
@@ -221,6 +270,11 @@ class MaapDesign:
         """Bias current pulled out of the cell-2 HM: the nominal I_sat (knee at zero), A."""
         return self.she.i_sat_A
 
+    @property
+    def trim_max_code(self) -> int:
+        """Largest |code| of the floor-trim DAC."""
+        return int(2 ** (self.trim_bits - 1) - 1)
+
     def template_subcircuits(self) -> tuple[TemplateSubcircuit, ...]:
         """The SHE-MTJ, OTA and current-source subcircuit definitions."""
         ota = {
@@ -231,8 +285,17 @@ class MaapDesign:
             "cin": self.ota_cin_F,
             "cout": self.ota_cout_F,
         }
+        full_A = self.trim_max_code * self.trim_lsb_A
+        trim = {
+            **ota,
+            "gm": self.trim_lsb_A / TRIM_V_PER_CODE,
+            "imax": TRIM_IMAX_OVER_FULL * full_A,
+            "iq": self.trim_iq_A,
+            "ro": TRIM_RO_OHM,
+        }
         subs = [
             TemplateSubcircuit("maap_ota.j2", OTA, ota),
+            TemplateSubcircuit("maap_ota.j2", TRIM, trim),
             TemplateSubcircuit("maap_isrc.j2", ISRC, {"idc": 0.0}),
         ]
         if self.mtj_model == "behavioural":
@@ -349,10 +412,19 @@ def replica_elements(d: MaapDesign, ref: str, draws: SheMtjDraws | None) -> list
 
 
 def relu_pair_elements(
-    d: MaapDesign, prefix: str, a1: str, out: str, w: WindowDraws, ref: str = "ref"
+    d: MaapDesign,
+    prefix: str,
+    a1: str,
+    out: str,
+    w: WindowDraws,
+    ref: str = "ref",
+    *,
+    trim_code: int = 0,
 ) -> list[Element]:
     """Activation pair: cell 1 (input ``a1``) → coupling OTA (referred to the replica output
-    ``ref``) + bias source → cell 2 → ``out``."""
+    ``ref``) + bias source → cell 2 → ``out``; the floor-trim DAC at ``trim_code`` drives
+    cell 2's divider node from the control source ``V{prefix}trim``."""
+    _check_code(d, trim_code)
     o1, a2 = f"{prefix}o1", f"{prefix}a2"
     els: list[Element] = [
         SubcktInstance(f"X{prefix}bias1", (a1, GROUND), ISRC, {"idc": d.i_bias1_A})
@@ -384,7 +456,21 @@ def relu_pair_elements(
         dvth_n_V=w.dvth_V[2],
         dvth_p_V=w.dvth_V[3],
     )
+    ctl = f"{prefix}trimc"
+    els += [
+        VoltageSource(f"V{prefix}trim", ctl, GROUND, Dc(trim_code * TRIM_V_PER_CODE)),
+        SubcktInstance(f"X{prefix}trim", ("vdd", ctl, GROUND, f"{prefix}c2d"), TRIM),
+    ]
     return els
+
+
+def _check_code(d: MaapDesign, code: object) -> None:
+    if isinstance(code, bool) or not isinstance(code, int | np.integer):
+        raise ParameterError(f"a trim code must be an integer, got {code!r}")
+    if abs(int(code)) > d.trim_max_code:
+        raise ParameterError(
+            f"trim code {code} is outside the {d.trim_bits}-bit DAC (|code| <= {d.trim_max_code})"
+        )
 
 
 def wta_elements(
@@ -476,10 +562,27 @@ def sample_times(d: MaapDesign, n_vectors: int) -> np.ndarray:
     return (np.arange(n_vectors) + 1) * d.t_op_s - d.t_edge_s
 
 
+def _trim_codes(d: MaapDesign, trim: Sequence[int] | None, windows: int) -> tuple[int, ...]:
+    """Validated trim codes of ``windows`` pairs (None: all 0)."""
+    if trim is None:
+        return (0,) * windows
+    codes = tuple(trim)
+    if len(codes) != windows:
+        raise ParameterError(f"{len(codes)} trim codes given for {windows} windows")
+    for c in codes:
+        _check_code(d, c)
+    return tuple(int(c) for c in codes)
+
+
 def _maap_elements(
-    d: MaapDesign, waveforms: Sequence[Sequence[Waveform]], draws: SheMtjDraws | None
+    d: MaapDesign,
+    waveforms: Sequence[Sequence[Waveform]],
+    draws: SheMtjDraws | None,
+    trim: Sequence[int] | None = None,
 ) -> tuple[list[Element], list[Save]]:
-    """Elements of a MAAP set: ``waveforms[p][k]`` drives the DAC of window p, input k."""
+    """Elements of a MAAP set: ``waveforms[p][k]`` drives the DAC of window p, input k;
+    ``trim[p]`` is pair p's floor-trim code (None: all 0)."""
+    codes = _trim_codes(d, trim, len(waveforms))
     els = _supplies(d) + replica_elements(d, "ref", draws)
     gates: list[str] = []
     dvth_f: list[float] = []
@@ -490,7 +593,7 @@ def _maap_elements(
         for k, wf in enumerate(row):
             els += ota_elements(f"i{p}_{k}", a1, wf)
             saves += [Save("i", (f"vi{p}_{k}",)), Save("v", (f"i{p}_{k}in",))]
-        els += relu_pair_elements(d, f"p{p}", a1, f"p{p}o2", w)
+        els += relu_pair_elements(d, f"p{p}", a1, f"p{p}o2", w, trim_code=codes[p])
         gates.append(f"p{p}o2")
         dvth_f.append(w.dvth_V[4])
         saves += [Save("v", (f"p{p}o2",)), Save("i", (f"vwd{p}",))]
@@ -510,6 +613,7 @@ def maap_job(
     *,
     key: str,
     draws: SheMtjDraws | None = None,
+    trim: Sequence[int] | None = None,
     osdi_path: Path | None = None,
     max_step_s: float = 10e-12,
     meta: dict[str, str | int | float | bool] | None = None,
@@ -523,6 +627,9 @@ def maap_job(
         Operation n occupies [n t_op, (n + 1) t_op); inputs switch in ``t_edge_s``.
     draws:
         Per-device variation (:func:`draw_maap`), None for nominal devices.
+    trim:
+        Floor-trim code of each window (:func:`spinspice.analysis.maap.trim_codes`),
+        None for all 0.
 
     Saves the WTA output ``v(out)``, every pair output ``v(p{k}o2)``, the follower drain
     currents ``i(vwd{k})`` and every supply and DAC current (for the energy).
@@ -545,7 +652,7 @@ def maap_job(
                 pts.append(((j + 1) * d.t_op_s, v))
             row.append(Pwl(tuple(pts)))
         waveforms.append(row)
-    els, saves = _maap_elements(d, waveforms, draws)
+    els, saves = _maap_elements(d, waveforms, draws, trim)
     tran = Transient(d.t_edge_s / 4, n * d.t_op_s, max_step_s=max_step_s)
     c = _circuit(d, "MAAP set", els, tran, saves)
     m: dict[str, str | int | float | bool] = {
@@ -554,6 +661,7 @@ def maap_job(
         "windows": n_win,
         "inputs": k_in,
         "seed": -1 if draws is None else draws.seed,
+        "trim": ",".join(map(str, _trim_codes(d, trim, n_win))),
     }
     m.update(meta or {})
     return make_job(c, key=key, osdi=_osdi(d, osdi_path), meta=m)
@@ -567,18 +675,21 @@ def calibration_job(
     s_max: float,
     n_points: int = 81,
     draws: SheMtjDraws | None = None,
+    trim: Sequence[int] | None = None,
     osdi_path: Path | None = None,
 ) -> Job:
     """DC sweep of a whole MAAP set with one active window (the ADC's calibration).
 
     Window 0's first DAC (``Vi0_0``) sweeps its window sum from −s_max/4 to s_max; all
-    other inputs are 0 (so the other windows sit at ReLU = 0).
+    other inputs are 0 (so the other windows sit at ReLU = 0). ``trim``: the windows'
+    floor-trim codes (None: all 0).
     """
     _check_shape(windows, inputs)
     if n_points < MIN_SWEEP_POINTS:
         raise ParameterError("n_points must be >= 3")
     wf: list[list[Waveform]] = [[Dc(0.0)] * inputs for _ in range(windows)]
-    els, saves = _maap_elements(d, wf, draws)
+    codes = _trim_codes(d, trim, windows)
+    els, saves = _maap_elements(d, wf, draws, codes)
     lo, hi = -0.25 * s_max * d.v_unit_V, s_max * d.v_unit_V
     c = _circuit(
         d, "MAAP set calibration", els, DcSweep("Vi0_0", lo, hi, (hi - lo) / (n_points - 1)), saves
@@ -586,12 +697,63 @@ def calibration_job(
     return make_job(
         c,
         key=f"maap/calibrate/{windows}x{inputs}/"
-        + ("nominal" if draws is None else f"s{draws.seed}"),
+        + ("nominal" if draws is None else f"s{draws.seed}")
+        + ("-trimmed" if any(codes) else ""),
         osdi=_osdi(d, osdi_path),
         meta={
             "family": "maap",
             "windows": windows,
             "inputs": inputs,
+            "seed": -1 if draws is None else draws.seed,
+            "trim": ",".join(map(str, codes)),
+        },
+    )
+
+
+def single_window_draws(draws: SheMtjDraws, p: int) -> SheMtjDraws:
+    """The devices a one-window set needs to stand for window ``p`` of the set ``draws``:
+    that window's MTJs and transistors and the set's replica cell (same seed)."""
+    w = window_draws(draws, p)  # validates the size
+    return SheMtjDraws(
+        draws.seed,
+        np.array([*w.rp, draws.rp_factor[-1]]),
+        np.array([*w.isat, draws.isat_factor[-1]]),
+        np.array([*w.dvth_V, *draws.dvth_V[-FETS_PER_CELL:]]),
+    )
+
+
+def trim_job(
+    d: MaapDesign,
+    *,
+    inputs: int,
+    draws: SheMtjDraws | None = None,
+    window: int = 0,
+    osdi_path: Path | None = None,
+) -> Job:
+    """DC sweep of the floor-trim code of window ``window`` of the set ``draws``.
+
+    The set is reduced to that one window (its pair, follower and the set's replica; the
+    other windows' followers are switched off while a pair is trimmed), its window sum is
+    held at ``d.trim_sum`` (on the ReLU floor) and the trim DAC's control source
+    ``Vp0trim`` sweeps every code −max … +max; the output ``v(out)`` is saved.
+    ``draws`` None is the nominal set, whose output at code 0 is the trim target.
+    """
+    _check_shape(1, inputs)
+    one = None if draws is None else single_window_draws(draws, window)
+    row: list[Waveform] = [Dc(d.trim_sum * d.v_unit_V)]
+    wf = [row + [Dc(0.0)] * (inputs - 1)]
+    els, _ = _maap_elements(d, wf, one)
+    v = d.trim_max_code * TRIM_V_PER_CODE
+    sweep = DcSweep("Vp0trim", -v, v, TRIM_V_PER_CODE)
+    c = _circuit(d, "MAAP floor trim", els, sweep, [Save("v", ("out",))])
+    return make_job(
+        c,
+        key=f"maap/trim/{inputs}/" + ("nominal" if draws is None else f"s{draws.seed}w{window}"),
+        osdi=_osdi(d, osdi_path),
+        meta={
+            "family": "maap",
+            "inputs": inputs,
+            "window": window,
             "seed": -1 if draws is None else draws.seed,
         },
     )
@@ -697,7 +859,10 @@ def set_area(
     Kinds: ``she_mtj`` (HM strip footprint), ``resistor`` (poly, R/R_□ squares),
     ``mosfet`` (inverters and WTA followers at their netlist W, L), ``ota`` (input and
     coupling OTAs, ``ota_transistors`` each, sized for min(I_max, g_m V_dd)),
-    ``current_source`` (bias and tail sources: one transistor sized for its current).
+    ``current_source`` (bias and tail sources: one transistor sized for its current),
+    ``trim_dac`` (each pair's floor trim: trim_bits − 1 binary-weighted current
+    transistors and a sign switch, each sized for its current; its code register is
+    digital periphery).
     Voltage sources have no area: supplies, 0 V ammeters and V_th offset sources are
     simulation artefacts, and the DAC that drives each OTA input belongs to the digital
     periphery (like the ADC and SRAM of eq. 2, not counted).
@@ -707,7 +872,9 @@ def set_area(
     wf: list[list[Waveform]] = [[Dc(0.0)] * inputs for _ in range(windows)]
     els, _ = _maap_elements(d, wf, None)
     defaults = {t.name: dict(t.params) for t in d.template_subcircuits()}
-    counts = dict.fromkeys(("she_mtj", "resistor", "mosfet", "ota", "current_source"), 0)
+    counts = dict.fromkeys(
+        ("she_mtj", "resistor", "mosfet", "ota", "current_source", "trim_dac"), 0
+    )
     raw = dict.fromkeys(counts, 0.0)
     for e in els:
         if isinstance(e, OsdiInstance) or (isinstance(e, SubcktInstance) and e.subckt == sm.SUBCKT):
@@ -720,6 +887,12 @@ def set_area(
             p = {**defaults[OTA], **e.params}
             i_max = min(_number(p["imax"]), _number(p["gm"]) * d.vdd_V)
             kind, a = "ota", m.ota_transistors * m.analog_fet_m2(i_max, d)
+        elif isinstance(e, SubcktInstance) and e.subckt == TRIM:
+            # binary-weighted current-steering DAC: one transistor per magnitude bit and a
+            # sign switch carrying the full current, each sized for its current
+            cur = [d.trim_lsb_A * 2**b for b in range(d.trim_bits - 1)]
+            cur.append(d.trim_max_code * d.trim_lsb_A)
+            kind, a = "trim_dac", sum(m.analog_fet_m2(i, d) for i in cur)
         elif isinstance(e, SubcktInstance) and e.subckt == ISRC:
             kind, a = "current_source", m.analog_fet_m2(_number(e.params["idc"]), d)
         elif isinstance(e, VoltageSource):

@@ -53,6 +53,15 @@ def _design(mtj_model: str, osdi_dir: Path | None) -> tuple[Any, Path | None]:
     return d, compile_va(sm.verilog_a_source(), osdi_dir)
 
 
+_trim_option = click.option(
+    "--trim/--no-trim",
+    default=True,
+    show_default=True,
+    help="Set every pair's floor trim once before use (the one-time test step; "
+    "docs/maap.md §2). Only varied devices need it.",
+)
+
+
 _mtj_model_option = click.option(
     "--mtj-model",
     type=click.Choice(["behavioural", "osdi"]),
@@ -226,6 +235,7 @@ def transfer(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the summary as JSON.",
 )
+@_trim_option
 @_mtj_model_option
 @simulator_options
 @handle_errors
@@ -241,6 +251,7 @@ def check(
     csv_path: Path,
     plot_path: Path | None,
     summary_path: Path | None,
+    trim: bool,
     mtj_model: str,
     backend: str,
     timeout_s: float,
@@ -279,6 +290,7 @@ def check(
             seed=seed,
             bits=bits,
             variation=var,
+            trim=trim,
             batch=batch,
             osdi_path=osdi,
             progress=tick,
@@ -292,6 +304,8 @@ def check(
         "mtj_variation": mtj_variation,
         "vth_sigma_V": vth_sigma_V,
         "mtj_model": mtj_model,
+        "trim_codes": None if res.trim is None else list(res.trim.codes),
+        "trim_saturated": None if res.trim is None else sum(res.trim.saturated),
         "elapsed_s": res.elapsed_s,
     }
     if sum_out is not None:
@@ -489,6 +503,7 @@ def energy(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also plot accuracy vs bits, redundancy, V_th sigma and energy.",
 )
+@_trim_option
 @_mtj_model_option
 @simulator_options
 @handle_errors
@@ -506,6 +521,7 @@ def cnn(
     fc_epochs: int,
     csv_path: Path,
     plot_path: Path | None,
+    trim: bool,
     mtj_model: str,
     backend: str,
     timeout_s: float,
@@ -539,6 +555,7 @@ def cnn(
                 vth_sigma_V=v,
                 devices=devices,
                 seed=1000 + i,
+                trim=trim,
                 osdi_path=osdi,
             )
             tick_stats(i + 1, len(levels))

@@ -483,6 +483,11 @@ def run_study(
                         "offset_sigma_fs": float(np.nanstd(st.offset) / st.s_fs),
                         "gain_sigma": float(np.nanstd(st.gain) / np.nanmean(st.gain)),
                         "devices_unfitted": int(np.isnan(st.gain).sum()),
+                        "floor_sigma_fs": float(np.std(st.curves[:, 0]) / st.s_fs),
+                        "trimmed": st.trim_codes is not None,
+                        "trim_saturated": 0
+                        if st.trim_saturated is None
+                        else int(st.trim_saturated.sum()),
                         "devices_simulated": st.devices,
                         "op_correction": op_correction,
                         "fc_epochs": fc_epochs,

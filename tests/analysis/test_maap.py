@@ -123,3 +123,63 @@ def test_variation_spreads_the_devices_and_is_reproducible() -> None:
     nominal = characterise(eng, D, mtj_variation=0.0, vth_sigma_V=0.0, devices=6, seed=2)
     assert nominal.devices == 1
     assert abs(nominal.offset[0]) < 0.05 and abs(nominal.gain[0] - 1) < 0.05
+
+
+@pytest.mark.ngspice
+def test_floor_trim_pulls_every_pair_onto_the_nominal_floor() -> None:
+    """The trim sweep lowers the output with the code (the sign convention), the nominal
+    set trims to code 0, and varied sets end within one code step of the nominal floor,
+    which their untrimmed floors are not."""
+    from spinspice.analysis.maap import trim_sets
+    from spinspice.array_builder.maap import draw_maap, trim_job
+    from spinspice.spintronic_cells.she_mtj import SheMtjVariation
+
+    eng = NgspiceSubprocess()
+    dc = eng.run([trim_job(D, inputs=2)])[0].plot("dc")
+    step = np.diff(dc["v(out)"])
+    assert np.all(step < 0)  # code > 0 pushes current into d: output down
+    var = SheMtjVariation.mtj(0.05, 0.02)
+    draws = [draw_maap(var, 2, 40 + i) for i in range(4)]
+    zero = [draw_maap(SheMtjVariation.mtj(0.0, 0.0), 2, 0)]
+    (nominal,) = trim_sets(eng, D, inputs=2, windows=2, draws=zero)
+    assert nominal.codes == (0, 0) and max(map(abs, nominal.residual_V)) < 1e-9
+    trims = trim_sets(eng, D, inputs=2, windows=2, draws=draws)
+    codes = np.array([t.codes for t in trims])
+    resid = np.abs([t.residual_V for t in trims])
+    assert np.count_nonzero(codes) >= 6  # the draws do need trimming
+    assert resid.max() <= np.abs(step).max() / 2 + 1e-6
+    # the untrimmed floor of the same pairs: the code-0 point of each sweep
+    untrimmed = []
+    for dr in draws:
+        for p in range(2):
+            r = eng.run([trim_job(D, inputs=2, draws=dr, window=p)])[0].plot("dc")
+            untrimmed.append(r["v(out)"][D.trim_max_code])
+    target = dc["v(out)"][D.trim_max_code]
+    assert np.std(np.array(untrimmed) - target) > 10 * resid.max()
+
+
+@pytest.mark.ngspice
+def test_trim_removes_the_floor_spread_of_the_module_devices() -> None:
+    eng = NgspiceSubprocess()
+    kw = {"mtj_variation": 0.05, "vth_sigma_V": 0.02, "devices": 8, "seed": 3}
+    raw = characterise(eng, D, trim=False, **kw)  # type: ignore[arg-type]
+    cut = characterise(eng, D, **kw)  # type: ignore[arg-type]
+    assert raw.trim_codes is None and cut.trim_codes is not None
+    assert cut.trim_codes.shape == (8,) and not cut.trim_saturated.any()  # type: ignore[union-attr]
+    floor_raw, floor_cut = raw.curves[:, 0], cut.curves[:, 0]  # decoded output at s = -FS/4
+    assert floor_raw.max() > 0.1 * S_FS  # some untrimmed floors decode far above 0
+    assert floor_cut.max() < 0.02 * S_FS
+
+
+@pytest.mark.ngspice
+def test_check_with_variation_trims_the_set_first() -> None:
+    from spinspice.spintronic_cells.she_mtj import SheMtjVariation
+
+    var = SheMtjVariation.mtj(0.05, 0.0)
+    eng = NgspiceSubprocess()
+    kw = {"inputs": 3, "windows": 2, "vectors": 30, "seed": 5, "variation": var, "batch": 30}
+    res = run_check(eng, D, **kw)  # type: ignore[arg-type]
+    raw = run_check(eng, D, trim=False, **kw)  # type: ignore[arg-type]
+    assert res.trim is not None and len(res.trim.codes) == 2 and raw.trim is None
+    err, err_raw = res.table["error_lsb"].abs().mean(), raw.table["error_lsb"].abs().mean()
+    assert err < err_raw

@@ -43,6 +43,22 @@ def test_maap_check_writes_the_contract_columns(tmp_path: Path) -> None:
     df = pd.read_csv(out)
     assert list(df.columns[:5]) == ["vector", "expected", "output", "error_lsb", "winner_correct"]
     assert len(df) == 12 and summ.is_file()
+    assert json.loads(summ.read_text())["trim_codes"] is None  # nominal devices: no trim
+
+
+@pytest.mark.ngspice
+@pytest.mark.parametrize("trim", ["--trim", "--no-trim"])
+def test_maap_check_with_variation_reports_its_trim_codes(trim: str, tmp_path: Path) -> None:
+    summ = tmp_path / "s.json"
+    args = ["maap", "check", "--inputs", "3", "--windows", "2", "--vectors", "6"]
+    args += ["--mtj-variation", "0.05", "--csv", str(tmp_path / "c.csv"), "--summary", str(summ)]
+    r = CliRunner().invoke(cli, [*args, trim])
+    assert r.exit_code in (0, 1), r.output  # 1: too few counted winners in 6 vectors
+    s = json.loads(summ.read_text())
+    if trim == "--trim":
+        assert len(s["trim_codes"]) == 2 and s["trim_saturated"] == 0
+    else:
+        assert s["trim_codes"] is None
 
 
 @pytest.mark.ngspice
@@ -148,6 +164,7 @@ def test_maap_cnn_writes_the_contract_columns(tmp_path: Path) -> None:
     ]
     assert len(df) == 4 and df["test_accuracy"].between(0, 1).all()
     assert (df["devices_simulated"] == [1, 1, 4, 4]).all()
+    assert df["trimmed"].tolist() == [False, False, True, True]  # nominal devices need none
 
 
 @given(st.lists(st.integers(1, 64), min_size=1, max_size=6))

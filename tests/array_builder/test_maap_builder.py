@@ -116,6 +116,7 @@ def test_set_area_counts_the_netlist_and_scales_with_k_and_p(p: int, k: int) -> 
         "mosfet": FETS_PER_WINDOW * p + 2,  # inverters + followers + the replica inverter
         "ota": p * k + p,  # input OTAs + one coupling OTA per pair
         "current_source": 2 * p + 2,  # two bias sources per pair, the replica's, the tail
+        "trim_dac": p,  # one floor trim per pair
     }
     # one more input per window adds exactly P input OTAs; one more window adds a pair,
     # its coupling OTA and K input OTAs
@@ -143,3 +144,53 @@ def test_set_area_follows_its_model_and_the_family_reports_it() -> None:
         MaapAreaModel(ota_transistors=0)
     with pytest.raises(ParameterError):
         set_area(D, windows=0, inputs=9)
+
+
+def test_every_pair_has_a_floor_trim_dac_at_its_code() -> None:
+    from spinspice.array_builder.maap import TRIM, TRIM_V_PER_CODE, calibration_job
+
+    job = calibration_job(D, windows=2, inputs=1, s_max=2.0, trim=(5, -7))
+    text = job.deck.body
+    assert "Vp0trim p0trimc 0 DC 5.0e-03" in text and "Vp1trim p1trimc 0 DC -7.0e-03" in text
+    assert f"Xp0trim vdd p0trimc 0 p0c2d {TRIM}" in text
+    assert job.meta["trim"] == "5,-7" and job.key.endswith("-trimmed")
+    zero = calibration_job(D, windows=2, inputs=1, s_max=2.0)
+    assert zero.meta["trim"] == "0,0" and "Vp0trim p0trimc 0 DC 0.0e+00" in zero.deck.body
+    sub = {t.name: t.params for t in D.template_subcircuits()}[TRIM]
+    assert sub["gm"] * TRIM_V_PER_CODE == pytest.approx(D.trim_lsb_A)
+
+
+@pytest.mark.parametrize(
+    "trim",
+    [(1,), (0, 0, 0), (128, 0), (0, -128), (1.5, 0), (True, 0)],
+)
+def test_bad_trim_codes_are_refused(trim: tuple[object, ...]) -> None:
+    from spinspice.array_builder.maap import calibration_job
+
+    with pytest.raises(ParameterError):
+        calibration_job(D, windows=2, inputs=1, s_max=2.0, trim=trim)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "kw", [{"trim_bits": 1}, {"trim_bits": 13}, {"trim_sum": 0.0}, {"trim_lsb_A": 0.0}]
+)
+def test_bad_trim_design_is_refused(kw: dict[str, float]) -> None:
+    with pytest.raises(ParameterError):
+        MaapDesign(**kw)  # type: ignore[arg-type]
+
+
+def test_a_trim_job_is_one_window_of_the_set() -> None:
+    from spinspice.array_builder.maap import draw_maap, single_window_draws, trim_job
+    from spinspice.spintronic_cells.she_mtj import SheMtjVariation
+
+    draws = draw_maap(SheMtjVariation.mtj(0.05, 0.02), 3, 11)
+    one = single_window_draws(draws, 2)
+    assert one.rp_factor.tolist() == [*draws.rp_factor[4:6], draws.rp_factor[-1]]
+    assert one.isat_factor.tolist() == [*draws.isat_factor[4:6], draws.isat_factor[-1]]
+    assert one.dvth_V.tolist() == [*draws.dvth_V[10:15], *draws.dvth_V[-2:]]
+    job = trim_job(D, inputs=4, draws=draws, window=2)
+    text = job.deck.body
+    assert ".dc Vp0trim -1.27e-01 1.27e-01 1.0e-03" in text
+    assert "Xp1" not in text and text.count("maap_ota\n") == 4 + 1  # 4 inputs, 1 coupling
+    with pytest.raises(ParameterError):
+        single_window_draws(draws, 3)
