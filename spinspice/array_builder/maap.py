@@ -33,14 +33,14 @@ output (ReLU = 0) and positive sums rise linearly: ReLU(s), saturating at the fu
 **Floor trim** (:func:`trim_job`, in :func:`relu_pair_elements`): a signed current DAC of
 ``trim_bits`` bits (LSB ``trim_lsb_A``) into the divider node d of cell 2. The feedback
 holds d near V_M, so its current leaves mostly through R_f and shifts the pair's output
-down by ~14 kΩ · I_trim (less than R_f: the inverter's gain is finite) everywhere: an
-output-referred offset trim. Code c > 0 pushes c·LSB into d
-(output down), c < 0 pulls it out (output up). Each pair's code is set once, at test,
-with the window's sum at ``trim_sum`` (below the knee, on the ReLU floor): the code whose
-output is nearest the nominal set's floor (:func:`spinspice.analysis.maap.trim_codes`).
-The DAC is modelled as the behavioural transconductor of the OTAs (``templates/
-maap_ota.j2`` under the name ``maap_trim``) driven by a control voltage of
-``TRIM_V_PER_CODE`` per code, so its bias and output current come from V_dd.
+down by ~14 kΩ · I_trim everywhere (less than R_f: the inverter's gain is finite): an
+output-referred offset trim. Code c > 0 pushes c · LSB into d (output down), c < 0 pulls
+it out (output up). Each pair's code is set once, at test, with the window's sum at
+``trim_sum`` (below the knee, on the ReLU floor): the code whose output is nearest the
+nominal set's floor (:func:`spinspice.analysis.maap.trim_sets`). The DAC is modelled as
+the behavioural transconductor of the OTAs (``templates/maap_ota.j2`` under the name
+``maap_trim``) driven by a control voltage of ``TRIM_V_PER_CODE`` per code, so its bias
+and output current come from V_dd.
 
 **Winner-take-all** (:func:`wta_elements`): one NMOS source follower per activation pair,
 sources joined on the output node, one tail current source to V_ss. The follower with the
@@ -628,7 +628,7 @@ def maap_job(
     draws:
         Per-device variation (:func:`draw_maap`), None for nominal devices.
     trim:
-        Floor-trim code of each window (:func:`spinspice.analysis.maap.trim_codes`),
+        Floor-trim code of each window (:func:`spinspice.analysis.maap.trim_sets`),
         None for all 0.
 
     Saves the WTA output ``v(out)``, every pair output ``v(p{k}o2)``, the follower drain
@@ -652,7 +652,8 @@ def maap_job(
                 pts.append(((j + 1) * d.t_op_s, v))
             row.append(Pwl(tuple(pts)))
         waveforms.append(row)
-    els, saves = _maap_elements(d, waveforms, draws, trim)
+    codes = _trim_codes(d, trim, n_win)
+    els, saves = _maap_elements(d, waveforms, draws, codes)
     tran = Transient(d.t_edge_s / 4, n * d.t_op_s, max_step_s=max_step_s)
     c = _circuit(d, "MAAP set", els, tran, saves)
     m: dict[str, str | int | float | bool] = {
@@ -661,7 +662,7 @@ def maap_job(
         "windows": n_win,
         "inputs": k_in,
         "seed": -1 if draws is None else draws.seed,
-        "trim": ",".join(map(str, _trim_codes(d, trim, n_win))),
+        "trim": ",".join(map(str, codes)),
     }
     m.update(meta or {})
     return make_job(c, key=key, osdi=_osdi(d, osdi_path), meta=m)
