@@ -57,8 +57,14 @@ def main() -> None:
         gain=big.gain[:SMALL_POOL],
         offset=big.offset[:SMALL_POOL],
     )
-    pools = (("24", small), (str(args.devices), big), (f"{args.devices}t", trimmed))
-    for name, st in pools:
+    # (name, statistics, mean corrections compared): the trimmed pool only with the default
+    both, default = ("window", "operation"), ("operation",)
+    pools = (
+        ("24", small, both),
+        (str(args.devices), big, both),
+        (f"{args.devices}t", trimmed, default),
+    )
+    for name, st, _ in pools:
         print(
             f"pool {name}: offset sigma {np.nanstd(st.offset) / st.s_fs:.3f} FS, "
             f"floor sigma {np.std(st.curves[:, 0]) / st.s_fs:.3f} FS"
@@ -82,12 +88,13 @@ def main() -> None:
             rng=np.random.default_rng(0),
             act_full=full,
         )
-        for name, st in pools:
+        for name, st, compared in pools:
             op = mc.operation_corrected(
                 st, w, data.x_train, bits=BITS, act_full=full, rng=np.random.default_rng([s, 1])
             )
-            corrections = (("window", st), ("operation", op))
-            for corr, stc in corrections[1:] if name.endswith("t") else corrections:
+            corrected = {"window": st, "operation": op}
+            for corr in compared:
+                stc = corrected[corr]
                 for r in REDUNDANCY:
                     acc = mc.maap_accuracy(
                         w,

@@ -423,8 +423,8 @@ def relu_pair_elements(
 ) -> list[Element]:
     """Activation pair: cell 1 (input ``a1``) → coupling OTA (referred to the replica output
     ``ref``) + bias source → cell 2 → ``out``; the floor-trim DAC at ``trim_code`` drives
-    cell 2's divider node from the control source ``V{prefix}trim``."""
-    _check_code(d, trim_code)
+    cell 2's divider node from the control source ``V{prefix}trim`` (``trim_code`` as
+    validated by the jobs' :func:`_trim_codes`)."""
     o1, a2 = f"{prefix}o1", f"{prefix}a2"
     els: list[Element] = [
         SubcktInstance(f"X{prefix}bias1", (a1, GROUND), ISRC, {"idc": d.i_bias1_A})
